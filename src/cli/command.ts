@@ -1,0 +1,76 @@
+/**
+ * Commands as data, on citty: a leaf command declares its Go-style flags once; the wrapper turns them
+ * into citty args (for help) and parses the raw arguments with the Go grammar (go-flags.ts) before
+ * calling the command's `run`, which calls library code and returns an exit code.
+ */
+import { defineCommand, type ArgsDef, type CommandDef } from "citty";
+import type { Logger } from "../log/logger.ts";
+import type { Flag, FlagValues } from "./flag.ts";
+import { describeFlag, parseGoFlags } from "./go-flags.ts";
+
+export interface RunContext<F extends readonly Flag[]> {
+  flags: FlagValues<F>;
+  /** Flags given on the command line (not from env or default). */
+  set: Set<string>;
+  /** Positional arguments after the flags. */
+  args: string[];
+  log: Logger;
+  env: Record<string, string | undefined>;
+  /** Aborted on SIGTERM/SIGINT. Long-running commands stop cleanly when it fires. */
+  signal: AbortSignal;
+}
+
+export interface GoCommandSpec<F extends readonly Flag[]> {
+  name: string;
+  description: string;
+  flags: F;
+  aliases?: string[];
+  hidden?: boolean;
+  /** Returns the exit code (default 0) or throws; never calls process.exit. */
+  run(ctx: RunContext<F>): Promise<number | void> | number | void;
+}
+
+/** What the shell hands each command through citty's `data`. */
+export interface ShellData {
+  log: Logger;
+  env: Record<string, string | undefined>;
+  signal: AbortSignal;
+  /** Set by the command wrapper: lets the shell print usage for this command on a UsageError. */
+  current?: CommandDef<ArgsDef>;
+  exitCode?: number;
+}
+
+const GO_FLAGS = Symbol.for("rke-tools.goFlags");
+
+export function goFlagsOf(cmd: CommandDef<ArgsDef>): readonly Flag[] | undefined {
+  return (cmd as { [GO_FLAGS]?: readonly Flag[] })[GO_FLAGS];
+}
+
+export function defineGoCommand<const F extends readonly Flag[]>(spec: GoCommandSpec<F>): CommandDef<ArgsDef> {
+  const args: ArgsDef = {};
+  for (const f of spec.flags) {
+    args[f.name] = { type: f.kind === "bool" ? "boolean" : "string", description: describeFlag(f) };
+  }
+  const cmd: CommandDef<ArgsDef> = defineCommand({
+    meta: { name: spec.name, description: spec.description, alias: spec.aliases, hidden: spec.hidden },
+    args,
+    run: async (ctx) => {
+      const data = ctx.data as ShellData;
+      data.current = cmd;
+      const parsed = parseGoFlags(ctx.rawArgs, spec.flags, data.env);
+      if (parsed.help) {
+        data.exitCode = -1; // the shell prints this command's help
+        return;
+      }
+      const code = await spec.run({ ...parsed, flags: parsed.values, log: data.log, env: data.env, signal: data.signal });
+      data.exitCode = code ?? 0;
+    },
+  });
+  (cmd as { [GO_FLAGS]?: readonly Flag[] })[GO_FLAGS] = spec.flags;
+  return cmd;
+}
+
+/** A command group (e.g. `etcd-backup`) holding leaf commands. */
+export function defineGroup(name: string, description: string, subCommands: Record<string, CommandDef<ArgsDef>>) {
+  return defineCommand({ meta: { name, description }, subCommands });
+}

@@ -1,0 +1,157 @@
+/**
+ * The command-line grammar of Go's `flag` package as urfave/cli v1 used it (spec original §2):
+ * `-name x`, `--name x`, `-name=x`, `--name=x`; booleans only take `=value`; parsing stops at the
+ * first argument that is not a flag (later flags are NOT parsed, as measured on the original);
+ * `--` ends flags; the last repetition wins; env fallbacks apply when a flag is absent.
+ */
+import { ErrorCode, RkeToolsError, UsageError } from "../errors.ts";
+import { formatDuration, parseDuration } from "./duration.ts";
+import type { Flag, FlagValues } from "./flag.ts";
+
+export interface ParsedFlags<F extends readonly Flag[]> {
+  values: FlagValues<F>;
+  /** Names of flags given on the command line (not from env or defaults). */
+  set: Set<string>;
+  /** Arguments after the flags. */
+  args: string[];
+  /** `-h`, `-help`, `--help` was given. */
+  help: boolean;
+}
+
+/** Go's strconv.ParseBool. */
+export function parseGoBool(s: string): boolean {
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(s)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(s)) return false;
+  throw new Error(`strconv.ParseBool: parsing ${JSON.stringify(s)}: invalid syntax`);
+}
+
+function parseGoInt(s: string): number {
+  if (!/^[+-]?[0-9]+$/.test(s)) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
+  const n = Number.parseInt(s, 10);
+  if (!Number.isSafeInteger(n)) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
+  return n;
+}
+
+function convert(flag: Flag, raw: string): unknown {
+  switch (flag.kind) {
+    case "string":
+      return raw;
+    case "bool":
+      return parseGoBool(raw);
+    case "duration":
+      return parseDuration(raw);
+    case "int":
+      return parseGoInt(raw);
+  }
+}
+
+/** Env fallback exactly as urfave/cli v1.22 applies it, with its error wording. */
+function fromEnv(flag: Flag, env: Record<string, string | undefined>): unknown {
+  if (!flag.env) return undefined;
+  const raw = env[flag.env];
+  if (raw === undefined) return undefined;
+  switch (flag.kind) {
+    case "string":
+      return raw;
+    case "bool":
+      if (raw === "") return false;
+      try {
+        return parseGoBool(raw);
+      } catch (e) {
+        throw new RkeToolsError(ErrorCode.InvalidInput, `could not parse ${raw} as bool value for flag ${flag.name}: ${(e as Error).message}`);
+      }
+    case "duration":
+      if (raw === "") return undefined;
+      try {
+        return parseDuration(raw);
+      } catch (e) {
+        throw new RkeToolsError(ErrorCode.InvalidInput, `could not parse ${raw} as duration for flag ${flag.name}: ${(e as Error).message}`);
+      }
+    case "int":
+      if (raw === "") return undefined;
+      try {
+        return parseGoInt(raw);
+      } catch (e) {
+        throw new RkeToolsError(ErrorCode.InvalidInput, `could not parse ${raw} as int value for flag ${flag.name}: ${(e as Error).message}`);
+      }
+  }
+}
+
+export function parseGoFlags<const F extends readonly Flag[]>(
+  argv: readonly string[],
+  flags: F,
+  env: Record<string, string | undefined> = process.env,
+): ParsedFlags<F> {
+  const byName = new Map<string, Flag>(flags.map((f) => [f.name, f]));
+  const values: Record<string, unknown> = {};
+  for (const f of flags) values[f.name] = fromEnv(f, env) ?? f.default;
+  const set = new Set<string>();
+  let help = false;
+  let i = 0;
+  while (i < argv.length) {
+    const s = argv[i]!;
+    if (s.length < 2 || s[0] !== "-") break;
+    let minuses = 1;
+    if (s[1] === "-") {
+      minuses = 2;
+      if (s.length === 2) {
+        i++;
+        break;
+      }
+    }
+    let name = s.slice(minuses);
+    if (name.length === 0 || name[0] === "-" || name[0] === "=") throw new UsageError(`bad flag syntax: ${s}`);
+    i++;
+    let value: string | undefined;
+    const eq = name.indexOf("=");
+    if (eq > 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    const flag = byName.get(name);
+    if (!flag) {
+      if (name === "help" || name === "h") {
+        help = true;
+        continue;
+      }
+      throw new UsageError(`flag provided but not defined: -${name}`);
+    }
+    if (flag.kind === "bool") {
+      if (value === undefined) value = "true";
+      try {
+        values[name] = parseGoBool(value);
+      } catch (e) {
+        throw new UsageError(`invalid boolean value ${JSON.stringify(value)} for -${name}: parse error`, { cause: e });
+      }
+    } else {
+      if (value === undefined) {
+        if (i >= argv.length) throw new UsageError(`flag needs an argument: -${name}`);
+        value = argv[i]!;
+        i++;
+      }
+      try {
+        values[name] = convert(flag, value);
+      } catch (e) {
+        throw new UsageError(`invalid value ${JSON.stringify(value)} for flag -${name}: parse error`, { cause: e });
+      }
+    }
+    set.add(name);
+  }
+  return { values: values as FlagValues<F>, set, args: argv.slice(i), help };
+}
+
+/** One help line per flag, urfave style: `--name value  usage (default: x) [$ENV]`. */
+export function describeFlag(flag: Flag): string {
+  const def =
+    flag.hideDefault || flag.kind === "bool"
+      ? ""
+      : flag.kind === "duration"
+        ? ` (default: ${formatDuration(flag.default)})`
+        : flag.kind === "int"
+          ? ` (default: ${flag.default})`
+          : flag.default !== ""
+            ? ` (default: ${JSON.stringify(flag.default)})`
+            : "";
+  const env = flag.env ? ` [$${flag.env}]` : "";
+  return `${flag.usage}${def}${env}`;
+}

@@ -1,0 +1,150 @@
+/**
+ * Nothing half-written under a final name: write to a temporary name in the same folder (mode
+ * 0600 from the first byte), fsync, rename, fsync the folder. Temporary names share a marker so
+ * that a later run can remove the leftovers of a killed one (cleanStaleTemps).
+ */
+import { randomBytes } from "node:crypto";
+import { constants, promises as fsp } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { ErrorCode, RkeToolsError } from "../errors.ts";
+
+export const TEMP_MARKER = ".rke-tmp-";
+
+/** `<dir>/.<base>.rke-tmp-<random>` */
+export function tempPathFor(finalPath: string): string {
+  return join(dirname(finalPath), `.${basename(finalPath)}${TEMP_MARKER}${randomBytes(6).toString("hex")}`);
+}
+
+export function isTempName(fileName: string): boolean {
+  return fileName.startsWith(".") && fileName.includes(TEMP_MARKER);
+}
+
+export interface AtomicFileOptions {
+  /** File mode, applied at creation (umask-proof via fchmod). Default 0o600. */
+  mode?: number;
+}
+
+/** A file being written under a temporary name; `commit()` makes it appear under its final name. */
+export class AtomicFile {
+  private done = false;
+  written = 0;
+
+  private constructor(
+    readonly finalPath: string,
+    readonly tempPath: string,
+    private readonly fh: fsp.FileHandle,
+  ) {}
+
+  static async create(finalPath: string, opts: AtomicFileOptions = {}): Promise<AtomicFile> {
+    const tempPath = tempPathFor(finalPath);
+    const mode = opts.mode ?? 0o600;
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+      await fh.chmod(mode); // the umask may have narrowed or (for 0644 requests) it is already right
+    } catch (e) {
+      throw ioError(`create ${tempPath}`, e);
+    }
+    return new AtomicFile(finalPath, tempPath, fh);
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    let off = 0;
+    try {
+      while (off < chunk.byteLength) {
+        const { bytesWritten } = await this.fh.write(chunk, off, chunk.byteLength - off);
+        off += bytesWritten;
+      }
+    } catch (e) {
+      throw ioError(`write ${this.tempPath}`, e);
+    }
+    this.written += chunk.byteLength;
+  }
+
+  /** fsync, close, rename over the final name, fsync the folder. */
+  async commit(): Promise<void> {
+    if (this.done) throw new Error("AtomicFile already finished");
+    this.done = true;
+    try {
+      await this.fh.sync();
+      await this.fh.close();
+      await fsp.rename(this.tempPath, this.finalPath);
+      await syncDir(dirname(this.finalPath));
+    } catch (e) {
+      await fsp.rm(this.tempPath, { force: true }).catch(() => {});
+      throw ioError(`write ${this.finalPath}`, e);
+    }
+  }
+
+  /** Closes and removes the temporary file; safe to call more than once. */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.fh.close().catch(() => {});
+    await fsp.rm(this.tempPath, { force: true }).catch(() => {});
+  }
+}
+
+/** Writes `data` to `path` atomically. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicFileOptions = {}): Promise<void> {
+  const f = await AtomicFile.create(path, opts);
+  try {
+    await f.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
+    await f.commit();
+  } catch (e) {
+    await f.abort();
+    throw e;
+  }
+}
+
+/** Streams `source` into `path` atomically; returns the number of bytes written. */
+export async function streamToFileAtomic(
+  path: string,
+  source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
+  opts: AtomicFileOptions & { signal?: AbortSignal } = {},
+): Promise<number> {
+  const f = await AtomicFile.create(path, opts);
+  try {
+    for await (const chunk of source as AsyncIterable<Uint8Array>) {
+      opts.signal?.throwIfAborted();
+      await f.write(chunk);
+    }
+    await f.commit();
+    return f.written;
+  } catch (e) {
+    await f.abort();
+    throw e;
+  }
+}
+
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, constants.O_RDONLY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Removes temporary files left in `dir` by killed runs; returns their names. */
+export async function cleanStaleTemps(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    if (!isTempName(n)) continue;
+    await fsp.rm(join(dir, n), { force: true }).catch(() => {});
+    removed.push(n);
+  }
+  return removed;
+}
+
+function ioError(what: string, e: unknown): RkeToolsError {
+  const err = e as NodeJS.ErrnoException;
+  const why = err?.code === "ENOSPC" ? "no space left on device" : err?.code === "EISDIR" ? "is a directory" : (err?.message ?? String(e));
+  return new RkeToolsError(ErrorCode.Io, `Cannot ${what}: ${why}`, { cause: e });
+}

@@ -1,0 +1,6 @@
+import { ErrorCode, RkeToolsError } from "../../errors.ts";
+import type { ToolMain } from "../tool.ts";
+
+export const main: ToolMain = async () => {
+  throw new RkeToolsError(ErrorCode.NotImplemented, "entrypoint.sh is not built yet (issue 7)");
+};
