@@ -1,0 +1,45 @@
+/**
+ * `npm run bench [topic…]`: runs bench/<topic>.bench.ts (all when none named), writes each result to
+ * docs/bench/<topic>.md, then assembles docs/benchmarks.md from every section present, with the
+ * machine it ran on. Benchmarks measure; tests never assert on time.
+ */
+import { readdirSync, readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { cpus, totalmem, release } from "node:os";
+import { join } from "node:path";
+import { build, ROOT } from "../compile/build.ts";
+
+export interface Bench {
+  title: string;
+  /** Returns a markdown section (without its heading). */
+  run(): Promise<string>;
+}
+
+const benchDir = join(ROOT, "bench");
+const outDir = join(ROOT, "docs", "bench");
+mkdirSync(outDir, { recursive: true });
+
+const wanted = process.argv.slice(2);
+const topics = readdirSync(benchDir)
+  .filter((f) => f.endsWith(".bench.ts"))
+  .map((f) => f.replace(/\.bench\.ts$/, ""))
+  .filter((t) => wanted.length === 0 || wanted.includes(t))
+  .sort();
+
+build("x64");
+for (const topic of topics) {
+  const mod = (await import(join(benchDir, `${topic}.bench.ts`))) as { default: Bench };
+  process.stderr.write(`bench: ${topic}: ${mod.default.title}\n`);
+  const body = await mod.default.run();
+  writeFileSync(join(outDir, `${topic}.md`), `## ${mod.default.title}\n\n_Run ${new Date().toISOString().slice(0, 16)}Z._\n\n${body.trim()}\n`);
+}
+
+const sections = readdirSync(outDir).filter((f) => f.endsWith(".md")).sort().map((f) => readFileSync(join(outDir, f), "utf8"));
+const cpu = cpus()[0]?.model ?? "unknown";
+const header = `# Benchmarks
+
+Written by \`npm run bench\` (bench/run.ts); each section by its own bench/<topic>.bench.ts, kept in
+docs/bench/. Machine of the last run: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}.
+This machine class is shared and noisy: compare numbers side by side within a section, not across runs.
+`;
+writeFileSync(join(ROOT, "docs", "benchmarks.md"), [header, ...sections].join("\n"));
+process.stderr.write(`bench: wrote docs/benchmarks.md (${sections.length} sections)${existsSync(outDir) ? "" : ""}\n`);
