@@ -35,13 +35,6 @@ export interface KubeGetOptions {
 export async function kubeGet(cfg: KubeClientConfig, apiPath: string, opts: KubeGetOptions): Promise<KubeResponse> {
   const url = apiUrl(cfg.server, apiPath);
   const signal = timeoutSignal(opts.timeoutMs, opts.signal);
-  const failed = (e: unknown): never => {
-    if (opts.signal?.aborted) throw abortError(opts.signal);
-    if (signal.aborted) throw new KubeApiError(`GET ${url}: no answer within ${formatDuration(BigInt(opts.timeoutMs) * Millisecond)}`, true, undefined, e);
-    const code = (e as { code?: string }).code;
-    const msg = cleanFetchMessage((e as Error).message ?? String(e));
-    throw new KubeApiError(`GET ${url}: ${code && !msg.includes(code) ? `${msg} (${code})` : msg}`, true, undefined, e);
-  };
   let res: Response;
   let text: string;
   try {
@@ -62,15 +55,19 @@ export async function kubeGet(cfg: KubeClientConfig, apiPath: string, opts: Kube
     });
     text = await res.text();
   } catch (e) {
-    return failed(e);
+    if (opts.signal?.aborted) throw abortError(opts.signal);
+    if (signal.aborted) throw new KubeApiError(`GET ${url}: no answer within ${formatDuration(BigInt(opts.timeoutMs) * Millisecond)}`, true, undefined, e);
+    throw new KubeApiError(`GET ${url}: ${fetchMessage(e)}`, true, undefined, e);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    json = undefined;
+    // Not the API server talking (a proxy's error page?): name the status and the page's text.
+    if (res.ok) throw new KubeApiError(`GET ${url}: HTTP ${res.status} answer is not JSON`, true, res.status);
+    json = { message: shortText(text) };
   }
-  return { status: res.status, json: res.ok || json !== undefined ? json : { message: firstLine(text) } };
+  return { status: res.status, json };
 }
 
 /** The server path prefix (if any) joined with the API path. */
@@ -91,12 +88,15 @@ export function statusMessage(json: unknown): string {
 }
 
 /** Bun's fetch errors repeat the URL and add a `verbose: true` hint; the line names the URL already. */
-function cleanFetchMessage(msg: string): string {
-  return msg.replace(/\.? For more information, pass `verbose: true`.*$/s, "").replace(/ fetching "[^"]*"/, "");
+function fetchMessage(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  const msg = ((e as Error).message ?? String(e)).replace(/\.? For more information, pass `verbose: true`.*$/s, "").replace(/ fetching "[^"]*"/, "");
+  return code && !msg.includes(code) ? `${msg} (${code})` : msg;
 }
 
-function firstLine(text: string): string {
-  const line = text.trim().split("\n", 1)[0] ?? "";
+/** A short text of a non-JSON error body: tags dropped, whitespace collapsed, at most 200 characters. */
+function shortText(text: string): string {
+  const line = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 

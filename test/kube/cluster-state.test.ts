@@ -44,7 +44,7 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "fetchClusterSt
   });
   afterEach(() => {
     api.requests.length = 0;
-    Object.assign(api.state, { secret: null, secretRaw: undefined, configMap: null, secretStatus: undefined, configMapStatus: undefined, failFirst: undefined, hang: undefined });
+    Object.assign(api.state, { secret: null, secretRaw: undefined, configMap: null, secretStatus: undefined, configMapStatus: undefined, failFirst: undefined, hang: undefined, raw: undefined });
   });
 
   test("reads the Secret: base64-decoded, re-indented with two spaces, no trailing newline", async () => {
@@ -146,6 +146,16 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "fetchClusterSt
     expect(api.requests.length).toBe(4);
   });
 
+  test("something other than the API server answering: status and the page's text, retried", async () => {
+    api.state.raw = { status: 502, body: "<html>\n<head><title>502 Bad Gateway</title></head>\n</html>\n", contentType: "text/html" };
+    const e = await rejection(fetchClusterState(kubeconfig, { retry: retryPolicy({ attempts: 2, delayMs: 0 }) }));
+    expect(e.message).toBe("Cannot fetch cluster state: secret full-cluster-state: HTTP 502: 502 Bad Gateway");
+    expect(api.requests.length).toBe(2);
+    api.state.raw = { status: 200, body: "hello", contentType: "text/plain" };
+    const e2 = await rejection(fetchClusterState(kubeconfig, { retry: retryPolicy({ attempts: 1 }) }));
+    expect(e2.message).toBe(`Cannot fetch cluster state: GET ${api.url}${SECRET_PATH}: HTTP 200 answer is not JSON`);
+  });
+
   test("a server that never answers hits the per-request timeout, then is retried", async () => {
     api.state.hang = "headers";
     const e = await rejection(fetchClusterState(kubeconfig, { retry: retryPolicy({ attempts: 2, delayMs: 0 }), timeoutMs: 250 }));
@@ -201,6 +211,9 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "fetchClusterSt
     const e2 = await rejection(fetchClusterState(wrongName, { retry: FAST }));
     expect(e2.message).toBe(`Cannot fetch cluster state: GET ${api.url}${SECRET_PATH}: ERR_TLS_CERT_ALTNAME_INVALID`);
     expect(api.requests.length).toBe(0);
+    // kubectl honours insecure-skip-tls-verify; so do we (RKE never writes it).
+    const insecure = writeKubeconfig(join(dir, "insecure.yaml"), api, { ca: api.pki.foreignCa, tlsServerName: "apiserver.example", insecure: true });
+    expect(await fetchClusterState(insecure, { retry: FAST })).toBe(STATE_PRETTY);
     // The name RKE's apiserver certificate carries besides the IP works too.
     const byName = writeKubeconfig(join(dir, "localhost.yaml"), api, { server: `https://localhost:${api.port}` });
     expect(await fetchClusterState(byName, { retry: FAST })).toBe(STATE_PRETTY);

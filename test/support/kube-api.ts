@@ -23,6 +23,8 @@ export interface KubeApiState {
   configMapStatus?: number;
   /** The first `count` requests (any path) get `code` (500 by default) as a Status object. */
   failFirst?: { count: number; code?: number };
+  /** Answer every request with this, whatever the path (a proxy or some other server in the way). */
+  raw?: { status: number; body: string; contentType: string };
   /** Never answer ("headers"), or send the headers and part of the body, then stall ("body"). */
   hang?: "headers" | "body";
 }
@@ -111,6 +113,7 @@ export async function startKubeApi(initial: Partial<KubeApiState> = {}): Promise
       const code = state.failFirst.code ?? 500;
       return json(statusBody(code), code);
     }
+    if (state.raw) return new Response(state.raw.body, { status: state.raw.status, headers: { "Content-Type": state.raw.contentType } });
     const m = PATH.exec(url.pathname);
     if (req.method !== "GET" || !m) return json(statusBody(404), 404);
     const resource = m[1]!;
@@ -177,6 +180,8 @@ export interface KubeconfigOptions {
   server?: string;
   /** Adds `tls-server-name` to the cluster. */
   tlsServerName?: string;
+  /** Adds `insecure-skip-tls-verify: true` to the cluster. */
+  insecure?: boolean;
 }
 
 /**
@@ -195,7 +200,7 @@ clusters:
 - cluster:
     api-version: v1
     ${field("certificate-authority", ca)}
-    server: "${opts.server ?? api.url}"${opts.tlsServerName ? `\n    tls-server-name: ${opts.tlsServerName}` : ""}
+    server: "${opts.server ?? api.url}"${opts.tlsServerName ? `\n    tls-server-name: ${opts.tlsServerName}` : ""}${opts.insecure ? "\n    insecure-skip-tls-verify: true" : ""}
   name: "local"
 contexts:
 - context:
