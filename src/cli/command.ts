@@ -3,7 +3,7 @@
  * into citty args (for help) and parses the raw arguments with the Go grammar (go-flags.ts) before
  * calling the command's `run`, which calls library code and returns an exit code.
  */
-import { defineCommand, type ArgsDef, type CommandDef } from "citty";
+import { defineCommand, type ArgsDef, type CommandDef, type Resolvable } from "citty";
 import type { Logger } from "../log/logger.ts";
 import type { Flag, FlagValues } from "./flag.ts";
 import { describeFlag, parseGoFlags } from "./go-flags.ts";
@@ -71,6 +71,6 @@ export function defineGoCommand<const F extends readonly Flag[]>(spec: GoCommand
 }
 
 /** A command group (e.g. `etcd-backup`) holding leaf commands. */
-export function defineGroup(name: string, description: string, subCommands: Record<string, CommandDef<ArgsDef>>) {
+export function defineGroup(name: string, description: string, subCommands: Record<string, Resolvable<CommandDef<ArgsDef>>>) {
   return defineCommand({ meta: { name, description }, subCommands });
 }

@@ -36,7 +36,7 @@ export const stringFlag = <const N extends string>(
 ) => ({ kind: "string", name, usage, env: opts.env, default: opts.default ?? "", hideDefault: opts.hideDefault }) as const satisfies StringFlag;
 
 export const boolFlag = <const N extends string>(name: N, usage: string, opts: { env?: string } = {}) =>
-  ({ kind: "bool", name, usage, env: opts.env, default: false }) as const satisfies BoolFlag;
+  ({ kind: "bool", name, usage, env: opts.env, default: false as boolean }) as const satisfies BoolFlag;
 
 export const durationFlag = <const N extends string>(name: N, usage: string, def: Duration, opts: { env?: string } = {}) =>
   ({ kind: "duration", name, usage, env: opts.env, default: def }) as const satisfies DurationFlag;
