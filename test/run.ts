@@ -8,11 +8,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build, ROOT } from "../compile/build.ts";
+import { sweep } from "./support/secrets.ts";
 
 const results = join(ROOT, ".test-results");
 const junit = join(results, "junit.xml");
 mkdirSync(results, { recursive: true });
 rmSync(junit, { force: true });
+rmSync(join(results, "captured"), { recursive: true, force: true });
+rmSync(join(results, "secrets"), { recursive: true, force: true });
 
 if (!process.argv.includes("--no-build")) build("x64");
 const extra = process.argv.slice(2).filter((a) => a !== "--no-build");
@@ -37,5 +40,15 @@ if (existsSync(junit)) {
   }
 }
 if (r.status !== 0 && failed === 0) failed = 1; // bun failed outside any test (load error, no tests)
+
+// The secrets sweep counts as one more test: no declared secret may appear in any captured output.
+const s = sweep(results);
+if (s.hits.length === 0) {
+  passed++;
+  process.stdout.write(`secrets sweep: ${s.files} captured outputs, ${s.secrets} declared secrets, no hit\n`);
+} else {
+  failed++;
+  for (const h of s.hits) process.stdout.write(`secrets sweep: ${h.what} in ${join(results, "captured", h.file)}\n`);
+}
 process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
-process.exit(r.status ?? 1);
+process.exit(s.hits.length > 0 ? 1 : (r.status ?? 1));

@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { binaryPath, distDir } from "../../compile/build.ts";
 import { join } from "node:path";
+import { recordOutput } from "./secrets.ts";
 
 export const BIN = binaryPath("x64");
 
@@ -30,6 +31,7 @@ export async function runTool(
     timeout: opts.timeoutMs ?? 60_000,
   });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  recordOutput(`${name} ${args.join(" ")}`, stdout, stderr); // for the secrets sweep in test/run.ts
   return { code, stdout, stderr };
 }
 

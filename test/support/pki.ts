@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { declareSecret } from "./secrets.ts";
 
 export interface CertPaths {
   cert: string;
@@ -61,6 +62,10 @@ export function makePki(): Pki {
   const client = issue(dir, "client", ca.cert, ca.key, "/CN=client", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
   const foreignCa = makeCa(dir, "foreign-ca", "foreign-ca");
   const foreign = issue(dir, "foreign", foreignCa.cert, foreignCa.key, "/CN=foreign", both + "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  // Private keys must never reach any output: the sweep looks for a line of each key's body.
+  for (const k of [ca.key, server.key, node.key, client.key, foreignCa.key, foreign.key]) {
+    declareSecret(readFileSync(k, "utf8").split("\n").find((l) => /^[A-Za-z0-9+/]{40,}$/.test(l)));
+  }
   cached = { dir, ca: ca.cert, caKey: ca.key, server, node, client, foreignCa: foreignCa.cert, foreign, read: (p) => readFileSync(p, "utf8") };
   return cached;
 }
