@@ -126,8 +126,11 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Removes temporary files left in `dir` by killed runs; returns their names. */
-export async function cleanStaleTemps(dir: string): Promise<string[]> {
+/**
+ * Removes temporary files left in `dir` by killed runs; returns their names. With `olderThanMs`,
+ * only files not modified for that long (another process may be writing a younger one).
+ */
+export async function cleanStaleTemps(dir: string, opts: { olderThanMs?: number } = {}): Promise<string[]> {
   let names: string[];
   try {
     names = await fsp.readdir(dir);
@@ -137,6 +140,10 @@ export async function cleanStaleTemps(dir: string): Promise<string[]> {
   const removed: string[] = [];
   for (const n of names) {
     if (!isTempName(n)) continue;
+    if (opts.olderThanMs !== undefined) {
+      const st = await fsp.lstat(join(dir, n)).catch(() => undefined);
+      if (!st || Date.now() - st.mtimeMs < opts.olderThanMs) continue;
+    }
     await fsp.rm(join(dir, n), { force: true }).catch(() => {});
     removed.push(n);
   }

@@ -1,14 +1,27 @@
+/** `etcd-backup save`: once (`--once --name X`) or rolling, as the original (spec original §6–7). */
 import { defineGoCommand } from "../../../cli/command.ts";
-import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import * as f from "../flags.ts";
+import { fetchClusterState } from "../save/cluster-state.ts";
+import { saveOnce } from "../save/once.ts";
+import { runRolling } from "../save/rolling.ts";
+import { saveSettings } from "../save/settings.ts";
+import { uploaderFor } from "../save/s3-seam.ts";
 import { applyLogFlags } from "./common.ts";
 
 export default defineGoCommand({
   name: "save",
   description: "Take an etcd snapshot",
   flags: [f.creation, f.retention, f.once, ...f.commonFlags, f.backupRetries, f.s3Retries] as const,
-  run({ flags, log }) {
+  async run({ flags, log, env, signal }) {
     applyLogFlags(log, flags);
-    throw new RkeToolsError(ErrorCode.NotImplemented, "save is not built yet (issue 3)");
+    const settings = saveSettings(flags, env, log);
+    const upload = uploaderFor(flags, { env, log });
+    if (flags.once) {
+      await saveOnce(flags.name, settings, { signal, log, upload });
+      return 0;
+    }
+    // --name is passed by RKE (`etcd-rolling-snapshots`) and ignored, as by the original.
+    await runRolling(settings, { signal, log, upload, fetchState: fetchClusterState });
+    return 0;
   },
 });

@@ -1,0 +1,100 @@
+/**
+ * A streaming zip writer that produces the original's exact layout (zip-records.ts), including
+ * absolute entry names, which yazl and zip-stream refuse or rewrite (docs/decisions.md). Entries
+ * are compressed as they stream in; memory does not grow with entry size.
+ */
+import zlib from "node:zlib";
+import { centralHeader, dataDescriptor, endRecords, flagsFor, localHeader, type EntryRecord } from "./zip-records.ts";
+import { streamDeflater, type Deflater } from "./deflate.ts";
+
+export interface ZipSink {
+  write(chunk: Uint8Array): Promise<void>;
+}
+
+const FLUSH_AT = 1024 * 1024;
+
+export interface ZipWriterOptions {
+  deflater?: Deflater;
+}
+
+export interface AddedEntry {
+  name: string;
+  crc: number;
+  compressed: number;
+  uncompressed: number;
+}
+
+export class ZipWriter {
+  private offset = 0;
+  private readonly entries: EntryRecord[] = [];
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private readonly deflater: Deflater;
+  private finished = false;
+
+  constructor(
+    private readonly sink: ZipSink,
+    opts: ZipWriterOptions = {},
+  ) {
+    this.deflater = opts.deflater ?? streamDeflater();
+  }
+
+  /** Bytes produced so far (written or buffered). */
+  get size(): number {
+    return this.offset;
+  }
+
+  /** Adds one entry; `mode` is the source file's permission bits (kept in the external attributes). */
+  async add(name: string, mode: number, source: AsyncIterable<Uint8Array> | Uint8Array): Promise<AddedEntry> {
+    if (this.finished) throw new Error("zip already finished");
+    const nameBytes = new TextEncoder().encode(name);
+    const flags = flagsFor(name);
+    const entry: EntryRecord = { name: nameBytes, flags, mode, crc: 0, compressed: 0, uncompressed: 0, offset: this.offset };
+    await this.emit(localHeader(nameBytes, flags));
+    const input = source instanceof Uint8Array ? once(source) : source;
+    const tapped = async function* () {
+      for await (const chunk of input) {
+        entry.crc = zlib.crc32(chunk, entry.crc);
+        entry.uncompressed += chunk.byteLength;
+        yield chunk;
+      }
+    };
+    for await (const out of this.deflater(tapped())) {
+      entry.compressed += out.byteLength;
+      await this.emit(out);
+    }
+    await this.emit(dataDescriptor(entry));
+    this.entries.push(entry);
+    return { name, crc: entry.crc >>> 0, compressed: entry.compressed, uncompressed: entry.uncompressed };
+  }
+
+  /** Writes the central directory and flushes; returns the archive size. */
+  async finish(): Promise<number> {
+    this.finished = true;
+    const dirOffset = this.offset;
+    for (const e of this.entries) await this.emit(centralHeader(e));
+    await this.emit(endRecords(this.entries.length, dirOffset, this.offset - dirOffset));
+    await this.flush();
+    return this.offset;
+  }
+
+  private async emit(chunk: Uint8Array): Promise<void> {
+    this.offset += chunk.byteLength;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.byteLength;
+    if (this.pendingBytes >= FLUSH_AT) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const parts = this.pending;
+    const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    await this.sink.write(joined);
+  }
+}
+
+async function* once(b: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield b;
+}

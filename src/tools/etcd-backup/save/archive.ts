@@ -1,0 +1,90 @@
+/**
+ * One snapshot into `/backup/<name>.zip`: etcd's verified stream deflated straight into a
+ * temporary file (0600 from the first byte), the state file appended when there is one, then
+ * fsync and rename. On any failure — etcd, hash, disk — the temporary file is removed and nothing
+ * appears under the final name; the raw snapshot never touches the disk.
+ */
+import { promises as fsp } from "node:fs";
+import { join } from "node:path";
+import type { Deflater } from "../../../archive/deflate.ts";
+import { snapshotEntryName, stateEntryName, zipFileName } from "../../../archive/layout.ts";
+import { ZipWriter } from "../../../archive/zip-writer.ts";
+import { ErrorCode, RkeToolsError } from "../../../errors.ts";
+import { AtomicFile } from "../../../fs/atomic.ts";
+import type { SnapshotInfo } from "../../../etcd/snapshot.ts";
+
+export interface StateFile {
+  path: string;
+  data: Uint8Array;
+  mode: number;
+}
+
+export interface ArchiveResult {
+  zipPath: string;
+  zipBytes: number;
+  snapshot: SnapshotInfo;
+}
+
+/** Thrown for failures on our side of the pipe (disk, folder), so the caller can tell them from etcd's. */
+export class ArchiveError extends RkeToolsError {
+  override readonly name = "ArchiveError";
+}
+
+/** Refuses early what would fail only after a whole snapshot: a directory where the zip goes. */
+export async function checkTarget(backupDir: string, name: string): Promise<string> {
+  const zipPath = join(backupDir, zipFileName(name));
+  const st = await fsp.stat(backupDir).catch((e: NodeJS.ErrnoException) => {
+    throw new ArchiveError(ErrorCode.Io, `Cannot save snapshot: backup folder ${backupDir} ${e.code === "ENOENT" ? "does not exist" : e.message}`, { cause: e });
+  });
+  if (!st.isDirectory()) throw new ArchiveError(ErrorCode.Io, `Cannot save snapshot: backup folder ${backupDir} is not a directory`);
+  const target = await fsp.lstat(zipPath).catch(() => undefined);
+  if (target?.isDirectory()) throw new ArchiveError(ErrorCode.Io, `Cannot save snapshot: ${zipPath} is a directory`);
+  return zipPath;
+}
+
+/** The state file RKE left for this snapshot, if any (`/etc/kubernetes/<name>.rkestate`). */
+export async function readStateFile(kubernetesDir: string, name: string): Promise<StateFile | undefined> {
+  const path = join(kubernetesDir, `${name}.rkestate`);
+  const st = await fsp.stat(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return undefined;
+    throw new ArchiveError(ErrorCode.Io, `Cannot read state file ${path}: ${e.message}`, { cause: e });
+  });
+  if (!st) return undefined;
+  if (!st.isFile()) throw new ArchiveError(ErrorCode.Io, `Cannot read state file ${path}: it is ${st.isDirectory() ? "a directory" : "not a regular file"}`);
+  const data = await fsp.readFile(path).catch((e: NodeJS.ErrnoException) => {
+    throw new ArchiveError(ErrorCode.Io, `Cannot read state file ${path}: ${e.code === "EACCES" ? "permission denied" : e.message}`, { cause: e });
+  });
+  return { path, data, mode: st.mode & 0o7777 };
+}
+
+export interface WriteArchiveOptions {
+  deflater?: Deflater;
+  signal?: AbortSignal;
+}
+
+/**
+ * Streams `snapshot` (etcd's bytes, verified by the producer, which throws at the end on a bad
+ * trailer) into `zipPath`. `info` is filled in by the producer.
+ */
+export async function writeArchive(
+  zipPath: string,
+  input: { name: string; snapshot: AsyncIterable<Uint8Array>; info: Partial<SnapshotInfo>; state?: StateFile },
+  opts: WriteArchiveOptions = {},
+): Promise<ArchiveResult> {
+  const file = await AtomicFile.create(zipPath).catch((e) => {
+    throw new ArchiveError(ErrorCode.Io, `Cannot save snapshot: ${(e as Error).message}`, { cause: e });
+  });
+  try {
+    const zip = new ZipWriter(file, { deflater: opts.deflater });
+    await zip.add(snapshotEntryName(input.name), 0o600, input.snapshot);
+    opts.signal?.throwIfAborted();
+    if (input.state) await zip.add(stateEntryName(input.name), input.state.mode, input.state.data);
+    const zipBytes = await zip.finish();
+    opts.signal?.throwIfAborted();
+    await file.commit();
+    return { zipPath, zipBytes, snapshot: input.info as SnapshotInfo };
+  } catch (e) {
+    await file.abort();
+    throw e;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * One backup, with the original's attempts (1 + --backup-retries, 15 s apart): health of every
+ * endpoint (`etcdctl endpoint health`), then the snapshot of the first one streamed into the zip.
+ * Each failed attempt logs the original's warning; the last error is thrown.
+ */
+import type { Deflater } from "../../../archive/deflate.ts";
+import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../errors.ts";
+import { EtcdClient } from "../../../etcd/client.ts";
+import type { Endpoint } from "../../../etcd/endpoints.ts";
+import { checkHealth, UnhealthyError } from "../../../etcd/health.ts";
+import { snapshot, type SnapshotInfo } from "../../../etcd/snapshot.ts";
+import type { Logger } from "../../../log/logger.ts";
+import { retry, type RetryPolicy } from "../../../retry/policy.ts";
+import type { TlsFiles } from "../../../tls/pem.ts";
+import { checkTarget, readStateFile, writeArchive, type ArchiveResult } from "./archive.ts";
+
+export interface BackupTarget {
+  endpoints: Endpoint[];
+  tls: TlsFiles;
+  backupDir: string;
+  kubernetesDir: string;
+}
+
+export interface BackupOptions {
+  signal?: AbortSignal;
+  retry: RetryPolicy;
+  log: Logger;
+  deflater?: Deflater;
+}
+
+export interface BackupResult extends ArchiveResult {
+  /** The state file that went into the archive (the caller removes it). */
+  statePath?: string;
+  runtimeMs: number;
+}
+
+/** Errors of configuration are final; everything else (etcd, disk) is worth another attempt. */
+function retryable(e: unknown): boolean {
+  return !(isRkeToolsError(e) && [ErrorCode.Aborted, ErrorCode.Usage, ErrorCode.InvalidInput, ErrorCode.Tls].includes(e.code as never));
+}
+
+export async function backupWithRetries(name: string, target: BackupTarget, opts: BackupOptions): Promise<BackupResult> {
+  const policy: RetryPolicy = { ...opts.retry, retryOn: (e, n) => retryable(e) && opts.retry.retryOn(e, n) };
+  try {
+    return await retry((attempt) => backupOnce(name, target, attempt, opts), policy, { signal: opts.signal });
+  } catch (e) {
+    if (opts.signal?.aborted) throw new RkeToolsError(ErrorCode.Aborted, `Cannot save snapshot ${name}: aborted`, { cause: e });
+    if (isRkeToolsError(e) && e.message.startsWith("Cannot ")) throw e;
+    throw new RkeToolsError(isRkeToolsError(e) ? e.code : ErrorCode.Etcd, `Cannot save snapshot ${name}: ${messageOf(e)}`, { cause: e });
+  }
+}
+
+async function backupOnce(name: string, target: BackupTarget, attempt: number, opts: BackupOptions): Promise<BackupResult> {
+  const { log, signal } = opts;
+  const started = performance.now();
+  const zipPath = await checkTarget(target.backupDir, name);
+  const state = await readStateFile(target.kubernetesDir, name);
+  const clients = target.endpoints.map((ep) => EtcdClient.connect(ep, target.tls));
+  try {
+    const health = await Promise.all(clients.map((c) => checkHealth(c, { signal })));
+    const bad = health.filter((h) => !h.healthy);
+    if (bad.length > 0) {
+      const data = health.map((h) => h.line).join("\n") + "\nError: unhealthy cluster\n";
+      log.warn("Checking member health failed from etcd member", { data, error: "unhealthy cluster" });
+      throw new UnhealthyError(bad.map((h) => h.line));
+    }
+    const info: Partial<SnapshotInfo> = {};
+    try {
+      const res = await writeArchive(zipPath, { name, snapshot: snapshot(clients[0]!, { signal, info }), info, state }, { deflater: opts.deflater, signal });
+      return { ...res, statePath: state?.path, runtimeMs: performance.now() - started };
+    } catch (e) {
+      signal?.throwIfAborted();
+      const msg = messageOf(e);
+      if (isRkeToolsError(e, ErrorCode.Etcd)) log.warn("Backup failed", { attempt, data: msg, error: msg });
+      else log.warn("Compressing backup failed", { attempt, data: msg, error: msg });
+      throw e;
+    }
+  } finally {
+    for (const c of clients) c.close();
+  }
+}

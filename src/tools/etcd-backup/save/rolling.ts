@@ -1,0 +1,86 @@
+/**
+ * Rolling mode (original §7, spec d-20): one snapshot per --creation period, the first one period
+ * after start, named `<tick as RFC3339 UTC>_etcd`. A tick that comes while a cycle still runs is
+ * dropped and the next cycle waits for the next tick (the original named late backups after
+ * stale ticks). Errors never stop the loop; the abort signal (SIGTERM) ends it cleanly, the
+ * running cycle removing its temporary archive and state file.
+ */
+import type { Deflater } from "../../../archive/deflate.ts";
+import { durationToMs, formatDuration } from "../../../cli/duration.ts";
+import { messageOf } from "../../../errors.ts";
+import { cleanStaleTemps } from "../../../fs/atomic.ts";
+import { GoDuration, type Logger } from "../../../log/logger.ts";
+import { retryPolicy, sleep } from "../../../retry/policy.ts";
+import { backupWithRetries } from "./attempt.ts";
+import { formatRfc3339 } from "./rfc3339.ts";
+import { cleanRollingBackups } from "./rolling-retention.ts";
+import type { SaveSettings } from "./settings.ts";
+import { removeStateFile, writeStateFile, type ClusterStateFetcher } from "./statefile.ts";
+import type { SnapshotUploader } from "./upload.ts";
+
+/** Attempts of the cluster-state fetch (the original's kubectl loop: 5, 15 s apart). */
+const STATE_ATTEMPTS = 5;
+/** Temporary files older than this are leftovers of a killed run, not a save in progress. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+export interface RollingOptions {
+  signal: AbortSignal;
+  log: Logger;
+  fetchState: ClusterStateFetcher;
+  upload?: SnapshotUploader;
+  deflater?: Deflater;
+  now?: () => number;
+}
+
+export async function runRolling(settings: SaveSettings, opts: RollingOptions): Promise<void> {
+  const { log, signal } = opts;
+  const now = opts.now ?? Date.now;
+  const periodMs = durationToMs(settings.creation);
+  log.info("Initializing Rolling Backups", { creation: formatDuration(settings.creation), retention: formatDuration(settings.retention) });
+  await cleanStaleTemps(settings.paths.backup, { olderThanMs: STALE_TEMP_MS });
+  await cleanStaleTemps(settings.paths.kubernetes, { olderThanMs: STALE_TEMP_MS });
+  const start = now();
+  let k = 1;
+  while (!signal.aborted) {
+    const tick = start + k * periodMs;
+    try {
+      await sleep(Math.max(0, tick - now()), signal);
+    } catch {
+      break;
+    }
+    await cycle(new Date(tick), settings, opts).catch((e) => {
+      if (!signal.aborted) log.warn("Rolling backup cycle failed", { error: messageOf(e) });
+    });
+    // Skip the ticks a long cycle overran.
+    k = Math.max(k + 1, Math.floor((now() - start) / periodMs) + 1);
+  }
+}
+
+async function cycle(tick: Date, settings: SaveSettings, opts: RollingOptions): Promise<void> {
+  const { log, signal } = opts;
+  const name = `${formatRfc3339(tick)}_etcd`;
+  const { backup, kubernetes } = settings.paths;
+  const statePath = await writeStateFile(kubernetes, name, opts.fetchState, {
+    signal,
+    log,
+    retry: retryPolicy({ attempts: STATE_ATTEMPTS, delayMs: settings.retryIntervalMs }),
+  });
+  let zipPath: string;
+  try {
+    const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: backup, kubernetesDir: kubernetes };
+    const res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater });
+    zipPath = res.zipPath;
+    log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
+  } catch (e) {
+    if (!signal.aborted) log.warn("Backup failed", { error: messageOf(e), name });
+    return;
+  } finally {
+    await removeStateFile(statePath, log);
+  }
+  const cutoff = tick.getTime() - durationToMs(settings.retention);
+  await cleanRollingBackups(backup, cutoff, { log });
+  if (opts.upload) {
+    await opts.upload.upload(zipPath, name, { signal, log });
+    await opts.upload.applyRetention?.(cutoff, { signal, log });
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Flags of `save` checked in the original's order (original §2): creation/retention not zero
+ * (even with --once), the three cert paths given; then what the original never checked: the
+ * name, readable and valid PEM files, well-formed endpoints.
+ */
+import { durationToMs, formatDuration, parseDuration, Second, type Duration } from "../../../cli/duration.ts";
+import { ErrorCode, RkeToolsError } from "../../../errors.ts";
+import type { Endpoint } from "../../../etcd/endpoints.ts";
+import { parseEndpoints } from "../../../etcd/endpoints.ts";
+import { validateSnapshotName } from "../../../fs/names.ts";
+import { pathsFrom, type Paths } from "../../../fs/paths.ts";
+import type { Logger } from "../../../log/logger.ts";
+import { retryPolicy, type RetryPolicy } from "../../../retry/policy.ts";
+import { loadTlsFiles, type TlsFiles } from "../../../tls/pem.ts";
+
+/** The original sleeps 15 s between attempts; tests may shorten it (Go duration). */
+export const RETRY_INTERVAL_ENV = "RKE_TOOLS_BACKUP_RETRY_INTERVAL";
+const DEFAULT_RETRY_INTERVAL = 15n * Second;
+
+export interface SaveFlags {
+  creation: Duration;
+  retention: Duration;
+  once: boolean;
+  name: string;
+  endpoints: string;
+  cacert: string;
+  cert: string;
+  key: string;
+  "backup-retries": number;
+}
+
+export interface SaveSettings {
+  creation: Duration;
+  retention: Duration;
+  endpoints: Endpoint[];
+  tls: TlsFiles;
+  paths: Paths;
+  retry: RetryPolicy;
+  retryIntervalMs: number;
+}
+
+export function saveSettings(flags: SaveFlags, env: Record<string, string | undefined>, log: Logger): SaveSettings {
+  if (flags.creation === 0n || flags.retention === 0n) {
+    log.error("Creation period and/or retention are not set", { creation: formatDuration(flags.creation), retention: formatDuration(flags.retention) });
+    throw new RkeToolsError(ErrorCode.InvalidInput, "Creation period and/or retention are not set");
+  }
+  if (flags.cacert === "" || flags.cert === "" || flags.key === "") {
+    log.error("Failed to find etcd cert or key paths", { etcdCACert: flags.cacert, etcdCert: flags.cert, etcdKey: flags.key });
+    throw new RkeToolsError(ErrorCode.InvalidInput, "Failed to find etcd cert or key paths");
+  }
+  if (flags.once) validateSnapshotName(flags.name);
+  if (flags.creation < 0n) throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value "${formatDuration(flags.creation)}" for flag --creation: must be positive`);
+  if (flags["backup-retries"] < 0) throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value "${flags["backup-retries"]}" for flag --backup-retries: must not be negative`);
+  const endpoints = parseEndpoints(flags.endpoints);
+  const tls = loadTlsFiles({ cacert: flags.cacert, cert: flags.cert, key: flags.key });
+  const retryIntervalMs = retryInterval(env);
+  return {
+    creation: flags.creation,
+    retention: flags.retention,
+    endpoints,
+    tls,
+    paths: pathsFrom(env),
+    retry: retryPolicy({ attempts: flags["backup-retries"] + 1, delayMs: retryIntervalMs }),
+    retryIntervalMs,
+  };
+}
+
+function retryInterval(env: Record<string, string | undefined>): number {
+  const text = env[RETRY_INTERVAL_ENV];
+  if (!text) return durationToMs(DEFAULT_RETRY_INTERVAL);
+  try {
+    return durationToMs(parseDuration(text));
+  } catch (e) {
+    throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value ${JSON.stringify(text)} for env ${RETRY_INTERVAL_ENV}: ${(e as Error).message}`);
+  }
+}

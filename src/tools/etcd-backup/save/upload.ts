@@ -1,0 +1,13 @@
+/**
+ * The seam for S3 (topic `s3`): called after the local archive is committed. `save --once`
+ * uploads and exits 1 on failure with a message containing "failed to upload etcd snapshot file"
+ * (spec d-6) while keeping the local zip; rolling mode uploads, then applies the S3 retention.
+ */
+import type { Logger } from "../../../log/logger.ts";
+
+export interface SnapshotUploader {
+  /** Uploads `/backup/<name>.zip`; throws an S3Upload error (RKE's phrase in its message). */
+  upload(zipPath: string, name: string, opts: { signal?: AbortSignal; log: Logger }): Promise<void>;
+  /** Rolling mode: deletes rolling snapshots in the bucket older than `cutoffMs`. */
+  applyRetention?(cutoffMs: number, opts: { signal?: AbortSignal; log: Logger }): Promise<void>;
+}
