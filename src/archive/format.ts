@@ -1,0 +1,99 @@
+/**
+ * The three archive formats a snapshot can live in, told apart by file name and by magic bytes.
+ * `zip` is RKE's format and the default; `tar.gz` and `tar.zst` are for operators who drive the
+ * tool themselves (docs/archive-formats.md). A reader never trusts the name alone: the bytes decide.
+ */
+import { promises as fsp } from "node:fs";
+import { ErrorCode, RkeToolsError } from "../errors.ts";
+import { snapshotEntryName, stateEntryName } from "./layout.ts";
+
+export const ARCHIVE_FORMATS = ["zip", "tar.gz", "tar.zst"] as const;
+export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number];
+export const DEFAULT_ARCHIVE_FORMAT: ArchiveFormat = "zip";
+
+/** Env name of `save --archive-format`. */
+export const ARCHIVE_FORMAT_ENV = "RKE_TOOLS_ARCHIVE_FORMAT";
+
+export function isArchiveFormat(s: string): s is ArchiveFormat {
+  return (ARCHIVE_FORMATS as readonly string[]).includes(s);
+}
+
+/** Validates a `--archive-format` value. */
+export function parseArchiveFormat(value: string, flag = "--archive-format"): ArchiveFormat {
+  if (isArchiveFormat(value)) return value;
+  throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value ${JSON.stringify(value)} for ${flag}: must be one of ${ARCHIVE_FORMATS.join(", ")}`);
+}
+
+/** `<name>.zip`, `<name>.tar.gz`, `<name>.tar.zst` */
+export const archiveFileName = (name: string, format: ArchiveFormat) => `${name}.${format}`;
+
+/** Every archive file name a snapshot may have, the default format first. */
+export const archiveFileNames = (name: string) => ARCHIVE_FORMATS.map((f) => archiveFileName(name, f));
+
+export const contentTypeOf = (format: ArchiveFormat) =>
+  format === "zip" ? "application/zip" : format === "tar.gz" ? "application/gzip" : "application/zstd";
+
+/**
+ * The snapshot name and format of an archive file name, or undefined for anything else
+ * (`x.zip` → {name: "x", format: "zip"}). The longest suffix wins, so `x.tar.gz` is never "x.tar".
+ */
+export function parseArchiveFileName(fileName: string): { name: string; format: ArchiveFormat } | undefined {
+  for (const format of ARCHIVE_FORMATS) {
+    const suffix = `.${format}`;
+    if (fileName.length > suffix.length && fileName.endsWith(suffix)) return { name: fileName.slice(0, -suffix.length), format };
+  }
+  return undefined;
+}
+
+/**
+ * Entry names inside the archive. The zip keeps the original's absolute names (spec b-3); tar
+ * writes paths as tar does, without the leading slash, so `tar -xf` never warns or escapes.
+ */
+export function entryNames(name: string, format: ArchiveFormat): { snapshot: string; state: string } {
+  if (format === "zip") return { snapshot: snapshotEntryName(name), state: stateEntryName(name) };
+  return { snapshot: `backup/${name}`, state: `etc/kubernetes/${name}.rkestate` };
+}
+
+/** Bytes needed to tell the formats apart. */
+export const MAGIC_BYTES = 4;
+
+/**
+ * The format the first bytes show: zip `PK\x03\x04` (or `PK\x05\x06`, an empty zip), gzip
+ * `1f 8b`, zstd `28 b5 2f fd`. A gzip stream is taken for tar.gz; the tar reader then checks
+ * that a tar is inside.
+ */
+export function formatFromMagic(head: Uint8Array): ArchiveFormat | undefined {
+  const [a, b, c, d] = head;
+  if (a === 0x50 && b === 0x4b && ((c === 0x03 && d === 0x04) || (c === 0x05 && d === 0x06))) return "zip";
+  if (a === 0x1f && b === 0x8b) return "tar.gz";
+  if (a === 0x28 && b === 0xb5 && c === 0x2f && d === 0xfd) return "tar.zst";
+  return undefined;
+}
+
+/** The first bytes of a file (fewer when the file is shorter). */
+export async function readHead(path: string, n = MAGIC_BYTES): Promise<Uint8Array> {
+  const fh = await fsp.open(path, "r");
+  try {
+    const buf = new Uint8Array(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The format of the archive at `path`, by its magic bytes; the name's format when the bytes show
+ * none, so that the reader for that format reports what is wrong with the content.
+ */
+export async function detectArchiveFormat(path: string): Promise<ArchiveFormat | undefined> {
+  let head: Uint8Array;
+  try {
+    head = await readHead(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : err.message;
+    throw new RkeToolsError(err.code === "ENOENT" ? ErrorCode.NotFound : ErrorCode.Io, `Cannot read archive ${path}: ${why}`, { cause: e });
+  }
+  return formatFromMagic(head) ?? parseArchiveFileName(path)?.format;
+}

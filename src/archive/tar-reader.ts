@@ -1,0 +1,108 @@
+/**
+ * A streamed tar reader (tar-stream), through gzip or zstd decompression. It always reads the
+ * archive to its end: gzip's CRC and zstd's checksum come last, and a truncated or corrupt archive
+ * must fail before anything taken from it is committed. Failures are one clear line
+ * ("Cannot read archive x.tar.zst: truncated: …").
+ */
+import { Readable, type Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import tarStream from "tar-stream";
+import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.ts";
+import { createDecompressor, type TarCompression } from "./tar-compression.ts";
+import type { ArchiveSink } from "./tar-writer.ts";
+
+export interface TarEntryHeader {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: Date;
+  type: string;
+}
+
+export interface ReadTarOptions {
+  compression: TarCompression;
+  /** Names the archive in error messages (its path or S3 key). */
+  label: string;
+  signal?: AbortSignal;
+}
+
+/** Receives each regular file; the body not consumed is skipped. */
+export type OnTarEntry = (header: TarEntryHeader, body: AsyncIterable<Uint8Array>) => Promise<void>;
+
+/** Reads the whole archive; returns the headers of its regular files, in order. */
+export async function readTar(source: AsyncIterable<Uint8Array>, opts: ReadTarOptions, onEntry?: OnTarEntry): Promise<TarEntryHeader[]> {
+  const extract = tarStream.extract();
+  let inBytes = 0;
+  const counted = async function* () {
+    for await (const chunk of source) {
+      inBytes += chunk.byteLength;
+      yield chunk;
+    }
+    // zstd decodes an empty input to nothing, and tar-stream takes nothing for an empty archive.
+    if (inBytes === 0) throw new RkeToolsError(ErrorCode.Archive, `Cannot read archive ${opts.label}: it is empty`);
+  };
+  const input = Readable.from(counted(), { objectMode: false, highWaterMark: 1 });
+  const decompress: Transform | undefined = opts.compression === "none" ? undefined : createDecompressor(opts.compression);
+  const piped = decompress ? pipeline(input, decompress, extract) : pipeline(input, extract);
+  piped.catch(() => {}); // awaited below; its error also ends the entry loop
+  const headers: TarEntryHeader[] = [];
+  try {
+    for await (const entry of extract) {
+      opts.signal?.throwIfAborted();
+      const h = entry.header;
+      if (h.type === "file" || h.type === "contiguous-file") {
+        const header: TarEntryHeader = { name: h.name, size: h.size, mode: h.mode, mtime: h.mtime, type: h.type };
+        headers.push(header);
+        if (onEntry) await onEntry(header, entry as AsyncIterable<Uint8Array>);
+      }
+      entry.resume();
+    }
+    await piped;
+  } catch (e) {
+    input.destroy();
+    if (isRkeToolsError(e)) throw e; // already one clear line: ours, or the consumer's (disk, abort)
+    throw readError(opts.label, e, decompress === undefined ? undefined : opts.compression);
+  }
+  return headers;
+}
+
+/** `backup/x`, `/backup/x` and `./backup/x` name the same entry (GNU tar strips the slash). */
+export function sameEntryName(a: string, b: string): boolean {
+  return stripLead(a) === stripLead(b);
+}
+const stripLead = (s: string) => s.replace(/^(\.\/|\/)+/, "");
+
+/**
+ * Streams the entry named `entryName` into `sink` and reads the rest of the archive; returns its
+ * header, or undefined when the archive has no such entry. Commit the sink only after this returns.
+ */
+export async function extractTarEntry(
+  source: AsyncIterable<Uint8Array>,
+  entryName: string,
+  sink: ArchiveSink,
+  opts: ReadTarOptions,
+): Promise<TarEntryHeader | undefined> {
+  let found: TarEntryHeader | undefined;
+  await readTar(source, opts, async (header, body) => {
+    if (found || !sameEntryName(header.name, entryName)) return;
+    found = header;
+    for await (const chunk of body) await sink.write(chunk);
+  });
+  return found;
+}
+
+function readError(label: string, e: unknown, compression: string | undefined): RkeToolsError {
+  return new RkeToolsError(ErrorCode.Archive, `Cannot read archive ${label}: ${describeReadError(e, compression)}`, { cause: e });
+}
+
+/** Turns zlib, zstd and tar-stream errors into what an operator can act on. */
+export function describeReadError(e: unknown, compression: string | undefined): string {
+  const msg = messageOf(e);
+  const code = (e as { code?: string }).code ?? "";
+  if (msg === "Unexpected end of data") return "truncated: the tar stream ends early";
+  if (msg.startsWith("Invalid tar header")) return "corrupt tar header (checksum mismatch or not a tar)";
+  if (/unexpected end of file/i.test(msg) || code === "Z_BUF_ERROR") return `truncated: the ${compression ?? "compressed"} stream ends early`;
+  if (compression === "zstd" || code.startsWith("ZSTD")) return `corrupt zstd data (${msg})`;
+  if (code.startsWith("Z_") || compression === "gzip") return `corrupt gzip data (${msg})`;
+  return msg;
+}
