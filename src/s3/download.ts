@@ -1,0 +1,122 @@
+/**
+ * Download of a snapshot (spec a.4, d-13): list `[folder/]<name>` one level deep, take the first key
+ * that is `<name>` or `<name>.zip` (also after URL-unescaping, for GCS), stream it to a temporary
+ * file in the backup folder (0600), resume with a ranged GET after a dropped or stalled connection,
+ * check the size and the SHA-256 recorded at upload (when there is one), then rename it to
+ * `<backupDir>/<basename(key)>`. Nothing half-written is left under the final name.
+ */
+import { basename, join } from "node:path";
+import { ErrorCode, RkeToolsError, messageOf } from "../errors.ts";
+import { AtomicFile } from "../fs/atomic.ts";
+import { silentLogger, type Logger } from "../log/logger.ts";
+import { abortError, retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
+import { queryUnescape, type S3Client } from "./client.ts";
+import { keyFor } from "./config.ts";
+import { S3RequestError, isTransient } from "./s3-error.ts";
+import { SHA256_META } from "./sha256.ts";
+import { networkError } from "./transport.ts";
+
+export interface DownloadOptions {
+  log?: Logger;
+  signal?: AbortSignal;
+  /** Attempts for the transfer; each resumes where the last stopped. Default 5, 1 s doubling. */
+  retry?: RetryPolicy;
+  /** A connection that delivers nothing for this long is dropped and resumed. Default 60 s. */
+  idleTimeoutMs?: number;
+}
+
+export const DEFAULT_DOWNLOAD_RETRY = retryPolicy({ attempts: 5, delayMs: 1000, factor: 2, jitter: 0.2, maxDelayMs: 15_000 });
+
+/** The key to download for `name`, as the original matches it; undefined when none. */
+export async function findSnapshotKey(client: S3Client, name: string, opts: { log?: Logger; signal?: AbortSignal } = {}): Promise<string | undefined> {
+  const prefix = keyFor(client.config, name);
+  const wanted = new Set([prefix, `${prefix}.zip`]);
+  for await (const obj of client.list(prefix, { signal: opts.signal })) {
+    opts.log?.debug(`found key: [${obj.key}]`);
+    if (wanted.has(obj.key)) return obj.key;
+    const unescaped = queryUnescape(obj.key);
+    if (unescaped !== undefined && wanted.has(unescaped)) return unescaped;
+  }
+  return undefined;
+}
+
+export async function downloadSnapshot(client: S3Client, name: string, backupDir: string, opts: DownloadOptions = {}): Promise<string> {
+  const log = opts.log ?? client.log ?? silentLogger;
+  if (name === "") throw new RkeToolsError(ErrorCode.InvalidInput, "empty backup name");
+  const key = await findSnapshotKey(client, name, { log, signal: opts.signal });
+  if (key === undefined) throw new RkeToolsError(ErrorCode.S3, "failed to download s3 backup: no backups found");
+  const head = await client.headObject(key, { signal: opts.signal });
+  if (!head) throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] disappeared after listing`);
+  const target = join(backupDir, basename(key));
+  const file = await AtomicFile.create(target);
+  const hasher = new Bun.CryptoHasher("sha256");
+  try {
+    await retry(
+      async () => {
+        if (file.written === head.size) return;
+        const headers: Record<string, string> = {};
+        if (file.written > 0) {
+          headers.Range = `bytes=${file.written}-`;
+          if (head.etag) headers["If-Match"] = head.etag; // resume only the same object
+        }
+        await streamBody(client, key, headers, file, hasher, opts.idleTimeoutMs ?? 60_000, opts.signal);
+        if (file.written !== head.size) {
+          throw new RkeToolsError(ErrorCode.Http, `GET [${key}] ended after ${file.written} of ${head.size} bytes`);
+        }
+      },
+      { ...(opts.retry ?? DEFAULT_DOWNLOAD_RETRY), retryOn: (e) => isTransient(e) },
+      { signal: opts.signal, onRetry: (e, attempt, ms) => log.warn(`download of [${key}] interrupted, resuming at byte ${file.written} in ${Math.round(ms)}ms`, { attempt, error: messageOf(e) }) },
+    );
+    const digest = hasher.digest("hex");
+    const expected = head.metadata[SHA256_META];
+    if (expected && expected.toLowerCase() !== digest) {
+      throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] has SHA-256 ${digest}, but ${expected} was recorded at upload`);
+    }
+    await file.commit();
+  } catch (e) {
+    await file.abort();
+    if (e instanceof RkeToolsError && (e.code === ErrorCode.Aborted || e.message.startsWith("failed to download"))) throw e;
+    throw new RkeToolsError(e instanceof RkeToolsError ? e.code : ErrorCode.S3, `Unable to download backup file for [${key}]: ${messageOf(e)}`, { cause: e });
+  }
+  log.info(`Successfully downloaded [${key}]`);
+  return target;
+}
+
+/** One GET, appended to `file`; a watchdog drops the connection when no bytes come for `idleMs`. */
+async function streamBody(
+  client: S3Client,
+  key: string,
+  headers: Record<string, string>,
+  file: AtomicFile,
+  hasher: Bun.CryptoHasher,
+  idleMs: number,
+  parent?: AbortSignal,
+): Promise<void> {
+  const idle = new AbortController();
+  const signal = parent ? AbortSignal.any([parent, idle.signal]) : idle.signal;
+  let timer = setTimeout(() => idle.abort(), idleMs);
+  const kick = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => idle.abort(), idleMs);
+  };
+  try {
+    const res = await client.request("GET", key, { headers, signal, timeoutMs: 24 * 3600_000 });
+    if (headers.Range && res.status !== 206) {
+      await res.body?.cancel();
+      throw new S3RequestError(500, "RangeIgnored", `GET [${key}] ignored the resume range (HTTP ${res.status})`);
+    }
+    kick();
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      kick();
+      hasher.update(chunk);
+      await file.write(chunk);
+    }
+  } catch (e) {
+    if (parent?.aborted) throw abortError(parent);
+    if (idle.signal.aborted) throw new RkeToolsError(ErrorCode.Http, `GET [${key}] stalled: no data for ${Math.round(idleMs / 1000)}s`, { cause: e });
+    if (e instanceof RkeToolsError) throw e;
+    throw networkError(e, { method: "GET", url: new URL(`s3://${client.bucket}/${key}`) });
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Rolling-mode S3 retention (spec a.4, d-19, original §12): list the folder recursively (or the
+ * bucket root one level deep), keep keys matching `.+_etcd(|.zip)$` (the original's regex, dot
+ * unescaped), strip `<folder>/`, parse the part before the first `_` as strict RFC 3339, delete what
+ * is older than the cutoff. Failures are logged, never thrown: rotation must not stop the loop.
+ */
+import { formatDuration, type Duration } from "../cli/duration.ts";
+import { messageOf } from "../errors.ts";
+import { silentLogger, type Logger } from "../log/logger.ts";
+import type { S3Client } from "./client.ts";
+import { parseRfc3339 } from "./rfc3339.ts";
+
+export interface RotateOptions {
+  log?: Logger;
+  signal?: AbortSignal;
+  /** For the log line only (the original logs `retention=`). */
+  retention?: Duration;
+}
+
+const ROLLING = /.+_etcd(|.zip)$/;
+
+/** Returns the keys deleted. */
+export async function rotateSnapshots(client: S3Client, cutoff: Date, opts: RotateOptions = {}): Promise<string[]> {
+  const log = opts.log ?? client.log ?? silentLogger;
+  log.info("Invoking delete s3 backup files", opts.retention === undefined ? {} : { retention: formatDuration(opts.retention) });
+  const folder = client.config.folder;
+  const doomed: string[] = [];
+  try {
+    for await (const obj of client.list(folder, { recursive: folder !== "", signal: opts.signal })) {
+      if (!ROLLING.test(obj.key)) continue;
+      let filename = obj.key;
+      if (folder !== "") {
+        log.debug(`Stripping [${folder}/] from [${filename}]`);
+        if (filename.startsWith(`${folder}/`)) filename = filename.slice(folder.length + 1);
+      }
+      log.debug(`object.Key: [${obj.key}], filename: [${filename}]`);
+      const time = parseRfc3339(filename.split("_")[0]!);
+      if (!time) {
+        log.warn("Couldn't parse s3 backup", { error: `parsing time ${JSON.stringify(filename.split("_")[0])} as RFC3339 failed`, name: filename, objectKey: obj.key });
+      } else if (time.getTime() < cutoff.getTime()) {
+        log.debug(`Adding [${obj.key}] to files to delete, backupTime: [${time.toISOString()}], cutoffTime: [${cutoff.toISOString()}]`);
+        doomed.push(obj.key);
+      }
+    }
+  } catch (e) {
+    log.error(`error to fetch s3 file: ${messageOf(e)}`);
+    return [];
+  }
+  log.debug(`Found ${doomed.length} files to delete`);
+  const deleted: string[] = [];
+  for (const key of doomed) {
+    log.info(`Start to delete s3 backup file [${key}]`);
+    try {
+      await client.deleteObject(key, { signal: opts.signal });
+      log.info(`Success delete s3 backup file [${key}]`);
+      deleted.push(key);
+    } catch (e) {
+      log.error(`Error detected during deletion: ${messageOf(e)}`);
+    }
+  }
+  return deleted;
+}

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { ErrorCode, isRkeToolsError } from "../../src/errors.ts";
+import { createS3Client } from "../../src/s3/client.ts";
+import { s3ConfigFromFlags } from "../../src/s3/config.ts";
+import { describeWith } from "../support/components.ts";
+import { captureLog, createBucket, gateway, gatewayFlags, removeBucket, s3Gateway } from "../support/s3.ts";
+
+describeWith([s3Gateway], "S3 client against the gateway", () => {
+  let bucket: string;
+  beforeAll(() => {
+    bucket = createBucket();
+  });
+  afterAll(() => removeBucket(bucket));
+
+  test("the endpoint CA option is what makes TLS work, for S3 traffic only", async () => {
+    for (const v of ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "AWS_CA_BUNDLE"]) expect(`${v}=${process.env[v] ?? ""}`).not.toContain(gateway().caFile);
+    const { log, lines } = captureLog();
+    const client = await createS3Client(s3ConfigFromFlags(gatewayFlags(bucket), {}, { log }), { log });
+    expect(await client.bucketExists()).toBe(true);
+    expect(client.region).not.toBe(""); // discovered with GetBucketLocation
+    expect(lines.join("")).toContain('msg="invoking set s3 service client"');
+    // The CA is not trusted process-wide:
+    const plain = await fetch(gateway().url + "/").then(
+      () => "accepted",
+      (e) => String((e as { code?: string }).code),
+    );
+    expect(plain).not.toBe("accepted");
+  });
+
+  test("without the CA the handshake fails with a TLS error", async () => {
+    const err = await createS3Client(s3ConfigFromFlags(gatewayFlags(bucket, { "s3-endpoint-ca": "" }), {})).catch((e) => e);
+    expect(isRkeToolsError(err, ErrorCode.Tls)).toBe(true);
+    expect(err.message).toStartWith(`failed to set s3 server: failed to check s3 bucket:${bucket}, err:`);
+  });
+
+  test("a given region skips discovery", async () => {
+    const client = await createS3Client(s3ConfigFromFlags(gatewayFlags(bucket, { "s3-region": "us-east-1" }), {}));
+    expect(client.region).toBe("us-east-1");
+  });
+
+  test("a missing bucket: the original's text", async () => {
+    for (const region of ["", "us-east-1"]) {
+      const err = await createS3Client(s3ConfigFromFlags(gatewayFlags("no-such-bucket-here", { "s3-region": region }), {})).catch((e) => e);
+      expect(err.message).toBe("failed to set s3 server: bucket no-such-bucket-here is not found");
+    }
+  });
+
+  test("a wrong secret: 403, the original's text, and no key in any log line", async () => {
+    const { log, lines } = captureLog();
+    const wrong = Buffer.from("wrong-secret-value-123").toString("base64");
+    const err = await createS3Client(s3ConfigFromFlags(gatewayFlags(bucket, { "s3-secretKey": wrong }), {}, { log }), { log }).catch((e) => e);
+    expect(err.message).toMatch(new RegExp(`^failed to set s3 server: failed to check s3 bucket:${bucket}, err:(Access Denied\\.|.*signature)`, "i"));
+    const text = lines.join("");
+    expect(text).toContain("s3-accessKey=\"[REDACTED]\"");
+    for (const secret of [gateway().accessKey, gateway().secretKey, "wrong-secret-value-123", wrong]) expect(text).not.toContain(secret);
+  });
+
+  test("plain (not base64) keys work as given", async () => {
+    const g = gateway();
+    const client = await createS3Client(s3ConfigFromFlags(gatewayFlags(bucket, { "s3-accessKey": g.accessKey, "s3-secretKey": g.secretKey }), {}));
+    expect(await client.bucketExists()).toBe(true);
+  });
+
+  test("--s3-plain-http talks HTTP to the gateway's plain port", async () => {
+    const client = await createS3Client(s3ConfigFromFlags(gatewayFlags(bucket, { "s3-endpoint": gateway().httpEndpoint, "s3-endpoint-ca": "", "s3-plain-http": true }), {}));
+    expect(await client.bucketExists()).toBe(true);
+  });
+
+  test("HTTPS is always used without the flag: the plain port fails", async () => {
+    const err = await createS3Client(s3ConfigFromFlags(gatewayFlags(bucket, { "s3-endpoint": gateway().httpEndpoint }), {})).catch((e) => e);
+    expect(err.message).toStartWith(`failed to set s3 server: failed to check s3 bucket:${bucket}, err:`);
+  });
+});
