@@ -26,7 +26,10 @@ export interface ActOptions {
 export async function act(actions: readonly Action[], opts: ActOptions): Promise<number> {
   for (const a of actions) {
     if (a.do === "exec") return exec(a.argv, opts);
-    if (a.do === "supervise") return supervise(a.first, a.second, { ...a, env: opts.env, log: opts.log, signal: opts.signal, root: opts.paths.root });
+    if (a.do === "supervise") {
+      const [criDockerd, ...flags] = a.first;
+      return supervise([at(opts.paths, criDockerd!), ...flags], a.second, { ...a, env: opts.env, log: opts.log, signal: opts.signal, root: opts.paths.root });
+    }
     if (a.do === "skip") {
       opts.log.info(`skipped: ${a.what}`, { why: a.why });
       continue;

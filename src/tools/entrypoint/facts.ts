@@ -7,7 +7,7 @@ import { ec2Hostname, fqdnHostname } from "./aws.ts";
 import { wantsHostname } from "./args.ts";
 import { dockerInfo } from "./docker.ts";
 import type { Facts } from "./facts-types.ts";
-import { parseMountinfo, underRoot } from "./mountinfo.ts";
+import { mountsUnder } from "./mountinfo.ts";
 import { at, type EntrypointPaths, type Env } from "./paths.ts";
 import { HOST_OS_RELEASES, IPTABLES_WRAPPER, RESOLVED_CONF } from "./plan.ts";
 
@@ -39,7 +39,7 @@ export async function gatherFacts(argv: readonly string[], env: Env, paths: Entr
     if (opts.signal?.aborted) throw e;
     log.warn("Cannot ask Docker for its cgroup driver, cgroup version and root dir", { error: messageOf(e) });
   }
-  facts.mounts = underRoot(parseMountinfo(await readFile(join(paths.proc, "self/mountinfo"), "utf8").catch(() => "")), paths.root);
+  facts.mounts = mountsUnder(await readFile(join(paths.proc, "self/mountinfo"), "utf8").catch(() => ""), paths.root);
   facts.cgroupDirs = await dirsIn(at(paths, "/sys/fs/cgroup"));
   facts.selinux = await exists(at(paths, "/sys/fs/selinux/enforce"));
   for (const f of HOST_OS_RELEASES) {

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Logger } from "../../src/log/logger.ts";
+import { retryPolicy } from "../../src/retry/policy.ts";
+import { ec2Hostname, fqdnHostname } from "../../src/tools/entrypoint/aws.ts";
+import { startEc2Imds, type Ec2Imds } from "../support/imds-ec2.ts";
+
+let imds: Ec2Imds | undefined;
+afterEach(async () => {
+  await imds?.stop();
+  imds = undefined;
+});
+
+describe("EC2 hostname through instance metadata", () => {
+  test("IMDSv2: a session token with TTL 60, then the hostname with that token", async () => {
+    imds = startEc2Imds("ip-10-1-2-3.eu-west-1.compute.internal", "v2");
+    expect(await ec2Hostname(imds.url)).toBe("ip-10-1-2-3.eu-west-1.compute.internal");
+    expect(imds.requests).toEqual([
+      { method: "PUT", path: "/latest/api/token", ttl: "60", token: "none" },
+      { method: "GET", path: "/latest/meta-data/hostname", ttl: undefined, token: "valid" },
+    ]);
+  });
+
+  test("an IMDS without the token endpoint (IMDSv1) is asked without one", async () => {
+    imds = startEc2Imds("ip-10-0-0-9.ec2.internal", "v1");
+    expect(await ec2Hostname(imds.url)).toBe("ip-10-0-0-9.ec2.internal");
+    expect(imds.requests.map((r) => `${r.method} ${r.path} ${r.token}`)).toEqual(["PUT /latest/api/token none", "GET /latest/meta-data/hostname none"]);
+  });
+
+  test("a failing service is retried, then reported", async () => {
+    imds = startEc2Imds("x", "unavailable");
+    const err = await ec2Hostname(imds.url, { retry: retryPolicy({ attempts: 2, delayMs: 1, retryOn: () => true }) }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe("EC2 metadata service answered HTTP 503 for /latest/api/token");
+    expect(imds.requests).toHaveLength(2);
+  });
+
+  test("nothing listening: fails without retrying", async () => {
+    const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+    const url = `http://127.0.0.1:${s.port}`;
+    await s.stop(true);
+    const err = await ec2Hostname(url).catch((e: unknown) => e);
+    expect((err as Error).message).toStartWith("Cannot reach the EC2 metadata service");
+  });
+
+  test("the session token never reaches a log line", async () => {
+    imds = startEc2Imds("h.internal", "v2");
+    const lines: string[] = [];
+    const log = Logger.create({ level: "trace", sink: (l) => lines.push(l) });
+    await ec2Hostname(imds.url, { log });
+    log.info(`token was ${imds.tokens[0]}`);
+    expect(lines.join("")).not.toContain(imds.tokens[0]!);
+  });
+});
+
+describe("hostname -f equivalent", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hosts-"));
+  const hosts = join(dir, "hosts");
+  afterEach(() => rmSync(hosts, { force: true }));
+
+  test.each([
+    ["127.0.0.1 localhost\n10.0.0.1 node1.example.com node1 # comment\n", "node1", "node1.example.com"],
+    ["127.0.0.1 localhost\n", "node1", "node1"],
+    ["# 10.0.0.1 other.example.com node1\n", "node1", "node1"],
+    ["10.0.0.1 node1.example.com\n", "node1.example.com", "node1.example.com"],
+  ])("%j for %s → %s", async (content, nodename, expected) => {
+    writeFileSync(hosts, content);
+    expect(await fqdnHostname(hosts, nodename)).toBe(expected);
+  });
+
+  test("no hosts file: the kernel's name", async () => {
+    expect(await fqdnHostname(join(dir, "missing"), "n9")).toBe("n9");
+  });
+});
