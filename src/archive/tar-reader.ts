@@ -26,10 +26,13 @@ export interface ReadTarOptions {
   signal?: AbortSignal;
 }
 
-/** Receives each regular file; the body not consumed is skipped. */
-export type OnTarEntry = (header: TarEntryHeader, body: AsyncIterable<Uint8Array>) => Promise<void>;
+/**
+ * Receives each regular file; the body not consumed is skipped. Returning "stop" ends the read
+ * there, without reading (or checking) the rest: for listings, never before a commit.
+ */
+export type OnTarEntry = (header: TarEntryHeader, body: AsyncIterable<Uint8Array>) => Promise<void | "stop">;
 
-/** Reads the whole archive; returns the headers of its regular files, in order. */
+/** Reads the whole archive (unless told to stop); returns the headers of its regular files, in order. */
 export async function readTar(source: AsyncIterable<Uint8Array>, opts: ReadTarOptions, onEntry?: OnTarEntry): Promise<TarEntryHeader[]> {
   const extract = tarStream.extract();
   let inBytes = 0;
@@ -53,7 +56,11 @@ export async function readTar(source: AsyncIterable<Uint8Array>, opts: ReadTarOp
       if (h.type === "file" || h.type === "contiguous-file") {
         const header: TarEntryHeader = { name: h.name, size: h.size, mode: h.mode, mtime: h.mtime, type: h.type };
         headers.push(header);
-        if (onEntry) await onEntry(header, entry as AsyncIterable<Uint8Array>);
+        if (onEntry && (await onEntry(header, entry as AsyncIterable<Uint8Array>)) === "stop") {
+          input.destroy();
+          extract.destroy();
+          return headers;
+        }
       }
       entry.resume();
     }

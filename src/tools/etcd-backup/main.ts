@@ -11,6 +11,8 @@ const etcdBackup = defineGroup("etcd-backup", "Perform etcd backup tools", {
   download: () => import("./commands/download.ts").then((m) => m.default),
   extractstatefile: () => import("./commands/extractstatefile.ts").then((m) => m.default),
   serve: () => import("./commands/serve.ts").then((m) => m.default),
+  list: () => import("./commands/list.ts").then((m) => m.default),
+  verify: () => import("./commands/verify.ts").then((m) => m.default),
 });
 
 export const app = defineCommand({

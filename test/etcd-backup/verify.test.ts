@@ -1,0 +1,162 @@
+/**
+ * `verify` and `list` on archives made from a real etcd snapshot (etcdctl's own output), in
+ * each tar format and raw, whole and damaged: exit 0 only when every check holds, one clear last
+ * line otherwise.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { copyFileSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ArchiveFormat } from "../../src/archive/format.ts";
+import { writeSnapshotTar } from "../../src/archive/tar-snapshot.ts";
+import { AtomicFile } from "../../src/fs/atomic.ts";
+import { lastLine, runTool } from "../support/bin.ts";
+import { describeWith } from "../support/components.ts";
+import { etcdComponents, startEtcd, type EtcdServer } from "../support/etcd.ts";
+import { makeDirs, type Dirs } from "./save-helpers.ts";
+
+let etcd: EtcdServer;
+let dirs: Dirs;
+let snapshot: Buffer;
+const STATE = Buffer.from(JSON.stringify({ desiredState: { rkeConfig: {} }, currentState: {} }, null, 2));
+
+async function makeTar(path: string, format: Exclude<ArchiveFormat, "zip">, name: string, data: Uint8Array, state?: Uint8Array): Promise<void> {
+  const file = await AtomicFile.create(path);
+  async function* chunks() {
+    for (let o = 0; o < data.byteLength; o += 100_000) yield data.subarray(o, o + 100_000);
+  }
+  await writeSnapshotTar(file, format, { name, snapshot: chunks(), snapshotSize: () => data.byteLength, state: state && { data: state, mode: 0o400 } });
+  await file.commit();
+}
+
+const verify = (name: string, extra: string[] = []) => runTool("rke-etcd-backup", ["etcd-backup", "verify", "--name", name, ...extra], { env: dirs.env });
+
+describeWith(etcdComponents, "verify and list", () => {
+  beforeAll(async () => {
+    etcd = await startEtcd();
+    await etcd.fill(2 * 1024 * 1024);
+    dirs = makeDirs();
+    const out = join(dirs.root, "etcdctl.db");
+    const r = etcd.etcdctl(["snapshot", "save", out]);
+    expect(r.code).toBe(0);
+    snapshot = readFileSync(out);
+  }, 60_000);
+  afterAll(async () => {
+    await etcd?.stop();
+    dirs?.cleanup();
+  });
+
+  for (const format of ["tar.gz", "tar.zst"] as const) {
+    test(`a whole ${format} archive verifies; every check is printed`, async () => {
+      const name = `whole-${format}`;
+      await makeTar(join(dirs.backup, `${name}.${format}`), format, name, snapshot, STATE);
+      const r = await verify(name);
+      expect(r.stderr).toContain("Verified snapshot");
+      expect(r.code).toBe(0);
+      const out = r.stdout;
+      expect(out).toContain(`${join(dirs.backup, `${name}.${format}`)}: verified`);
+      expect(out).toMatch(new RegExp(`ok +format +${format.replace(".", "\\.")} \\(magic `));
+      expect(out).toMatch(/ok +integrity +.* and 2 tar header checksums, read to the end/);
+      expect(out).toMatch(new RegExp(`ok +snapshot entry +backup/${name}, ${snapshot.byteLength} bytes`));
+      expect(out).toContain(`matches: ${snapshot.subarray(-32).toString("hex")}`);
+      expect(out).toMatch(new RegExp(`ok +state file +etc/kubernetes/${name}\\.rkestate, ${STATE.byteLength} bytes of JSON`));
+      expect(out).toMatch(/- +stored SHA-256 +none stored; archive SHA-256 [0-9a-f]{64}/);
+      const json = await verify(name, ["--output", "json"]);
+      const reports = JSON.parse(json.stdout);
+      expect(reports).toHaveLength(1);
+      expect(reports[0].ok).toBe(true);
+      expect(reports[0].snapshotSha256).toBe(snapshot.subarray(-32).toString("hex"));
+    });
+
+    test(`a truncated ${format} archive fails verify with one clear line`, async () => {
+      const name = `trunc-${format}`;
+      const path = join(dirs.backup, `${name}.${format}`);
+      await makeTar(path, format, name, snapshot, STATE);
+      truncateSync(path, Math.floor(readFileSync(path).byteLength * 0.7));
+      const r = await verify(name);
+      expect(r.code).toBe(1);
+      expect(lastLine(r.stderr)).toContain(`Cannot verify snapshot ${name}: ${path}: integrity: Cannot read archive ${path}: truncated: the `);
+      expect(r.stdout).toContain(`${path}: FAILED`);
+    });
+
+    test(`a corrupted ${format} archive fails verify`, async () => {
+      const name = `corrupt-${format}`;
+      const path = join(dirs.backup, `${name}.${format}`);
+      await makeTar(path, format, name, snapshot, STATE);
+      const buf = readFileSync(path);
+      const at = Math.floor(buf.byteLength * 0.5);
+      for (let i = at; i < at + 64; i++) buf[i] = buf[i]! ^ 0xa5;
+      writeFileSync(path, buf);
+      const r = await verify(name);
+      expect(r.code).toBe(1);
+      expect(lastLine(r.stderr)).toMatch(new RegExp(`Cannot verify snapshot ${name}: .*: (integrity: Cannot read archive .*: (corrupt|truncated)|etcd SHA-256 trailer: trailer [0-9a-f]+, but the data hashes to)`));
+    });
+  }
+
+  test("a snapshot whose data no longer matches etcd's trailer fails, though the archive is sound", async () => {
+    const name = "bad-trailer";
+    const bad = Buffer.from(snapshot);
+    bad[Math.floor(bad.byteLength / 2)]! ^= 0xff;
+    await makeTar(join(dirs.backup, `${name}.tar.zst`), "tar.zst", name, bad, STATE);
+    const r = await verify(name);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/ok +integrity/);
+    expect(lastLine(r.stderr)).toMatch(new RegExp(`etcd SHA-256 trailer: trailer ${snapshot.subarray(-32).toString("hex")}, but the data hashes to [0-9a-f]{64}`));
+  });
+
+  test("a state file that is not JSON fails", async () => {
+    const name = "bad-state";
+    await makeTar(join(dirs.backup, `${name}.tar.gz`), "tar.gz", name, snapshot, Buffer.from("{not json"));
+    const r = await verify(name);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain(`state file: etc/kubernetes/${name}.rkestate is not JSON`);
+  });
+
+  test("a raw snapshot (as serve and download leave it) verifies by its trailer", async () => {
+    const name = "raw-one";
+    copyFileSync(join(dirs.root, "etcdctl.db"), join(dirs.backup, name));
+    const r = await verify(name);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ok +format +raw \(bbolt meta magic\)/);
+    expect(r.stdout).toContain(`matches: ${snapshot.subarray(-32).toString("hex")}`);
+  });
+
+  test("a name with no archive, a bad name, a file that is no archive", async () => {
+    let r = await verify("nothing-here");
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain(`Cannot verify snapshot nothing-here: none of nothing-here.zip, nothing-here.tar.gz, nothing-here.tar.zst or nothing-here is in ${dirs.backup}`);
+    r = await verify("../etc");
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain(`invalid snapshot name \\"../etc\\" given by --name: it contains '/'`);
+    writeFileSync(join(dirs.backup, "junk.tar.zst"), "this is not an archive at all");
+    r = await verify("junk");
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain("format: not a zip, gzip, zstd or etcd snapshot file (first bytes 74686973)");
+  });
+
+  test("list shows every snapshot with its format, size, state file; json too", async () => {
+    const name = "listed";
+    await makeTar(join(dirs.backup, `${name}.tar.zst`), "tar.zst", name, snapshot, STATE);
+    await makeTar(join(dirs.backup, `${name}-nostate.tar.gz`), "tar.gz", `${name}-nostate`, snapshot);
+    writeFileSync(join(dirs.backup, "pki.bundle.tar.gz"), Bun.gzipSync(new Uint8Array(10)));
+    const r = await runTool("rke-etcd-backup", ["etcd-backup", "list"], { env: dirs.env });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^LOCATION +NAME +FORMAT +SIZE +TIME +STATE +SHA256$/);
+    expect(lines.find((l) => l.includes(" listed "))).toMatch(/^local +listed +tar\.zst +[\d.]+ KiB +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +yes +-$/);
+    expect(lines.find((l) => l.includes(" listed-nostate "))).toMatch(/ tar\.gz .* no +-$/);
+    expect(lines.find((l) => l.includes(" raw-one "))).toMatch(/ raw .* no +-$/);
+    expect(r.stdout).not.toContain("pki.bundle");
+    const j = await runTool("rke-etcd-backup", ["etcd-backup", "list", "--output", "json"], { env: dirs.env });
+    const records = JSON.parse(j.stdout) as { name: string; format: string; size: number; stateFile: boolean; sha256: string | null; path: string }[];
+    const listed = records.find((x) => x.name === name)!;
+    expect(listed).toMatchObject({ format: "tar.zst", stateFile: true, sha256: null, path: join(dirs.backup, `${name}.tar.zst`) });
+    expect(listed.size).toBe(readFileSync(join(dirs.backup, `${name}.tar.zst`)).byteLength);
+  });
+
+  test("list --output yaml is a usage error", async () => {
+    const r = await runTool("rke-etcd-backup", ["etcd-backup", "list", "--output", "yaml"], { env: dirs.env });
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain('invalid value \\"yaml\\" for flag -output: must be text or json');
+  });
+});
