@@ -6,9 +6,11 @@ import { Logger } from "../../src/log/logger.ts";
 import { azureCloud } from "../../src/tools/entrypoint/azure-cloud.ts";
 import { fixAzureCloudConfig } from "../../src/tools/entrypoint/azure.ts";
 import { lastLine, runTool } from "../support/bin.ts";
+import { declareSecret } from "../support/secrets.ts";
 import { startAzureApi, type AzureApi, type AzureWorld } from "../support/azure-api.ts";
 
 const SECRET = "s3cr3t-$(rm -rf /)-\"quoted\"";
+declareSecret(SECRET);
 const SUB = "11111111-2222-3333-4444-555555555555";
 const SUBNET = `/subscriptions/${SUB}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/vnet-a/subnets/subnet-a`;
 const NSG = `/subscriptions/${SUB}/resourceGroups/vm-rg/providers/Microsoft.Network/networkSecurityGroups/nsg-a`;

@@ -6,12 +6,14 @@ import { afterEach, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { describeWith, hasCommand, isRoot } from "../support/components.ts";
+import { declareSecret } from "../support/secrets.ts";
 import { startEc2Imds, type Ec2Imds } from "../support/imds-ec2.ts";
 import { runInNamespace, until, values } from "./ns.fixture.ts";
 
 const REGISTRY_JSON = JSON.stringify({ auths: { "registry.example.com": { auth: Buffer.from("robot:hunter2-very-secret").toString("base64") } } });
 const REGISTRY_B64 = Buffer.from(REGISTRY_JSON).toString("base64");
 const REGISTRY_SHA = createHash("sha256").update(REGISTRY_JSON).digest("hex");
+declareSecret(REGISTRY_B64, REGISTRY_JSON, "hunter2-very-secret", Buffer.from("robot:hunter2-very-secret").toString("base64"));
 const REGISTRY = { RKE_KUBELET_DOCKER_CONFIG: REGISTRY_B64, RKE_KUBELET_DOCKER_FILE: "/var/lib/kubelet/config.json" };
 
 function noCredentials(text: string) {

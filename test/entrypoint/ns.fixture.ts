@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toolPath } from "../support/bin.ts";
+import { recordOutput } from "../support/secrets.ts";
 import { startDockerApi, type DockerApi, type DockerInfoFields } from "../support/docker-api.ts";
 
 const FIX = join(import.meta.dir, "fixtures");
@@ -62,6 +63,7 @@ export async function runInNamespace(argv: string[], opts: NsOptions = {}): Prom
     if (opts.during) await opts.during({ pid: proc.pid, kill: (s) => proc.kill(s) }, (name) => `${report}.${name}`);
     const code = await proc.exited;
     const [stdout, stderr] = await out;
+    recordOutput(`entrypoint.sh ${argv.join(" ")} (in a mount namespace)`, stdout, stderr);
     const reports: Record<string, string> = {};
     for (const f of readdirSync(t)) if (f.startsWith("report.")) reports[f.slice("report.".length)] = readFileSync(join(t, f), "utf8");
     return { code, pid: proc.pid, stdout, stderr, reports };
