@@ -13,6 +13,8 @@ const SYMBOLS = {
   fcntl: { args: ["i32", "i32", "i64"], returns: "i32" },
   signal: { args: ["i32", "ptr"], returns: "ptr" },
   sigprocmask: { args: ["i32", "ptr", "ptr"], returns: "i32" },
+  getxattr: { args: ["ptr", "ptr", "ptr", "u64"], returns: "i64" },
+  setxattr: { args: ["ptr", "ptr", "ptr", "u64", "i32"], returns: "i32" },
   strerror: { args: ["i32"], returns: "cstring" },
   __errno_location: { args: [], returns: "ptr" },
 } as const;
