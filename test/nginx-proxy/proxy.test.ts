@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { BIN, lastLine } from "../support/bin.ts";
 import { describeWith, isRoot } from "../support/components.ts";
+import { recordOutput } from "../support/secrets.ts";
 import { Backend, backendPair, Client, freePort, nginxStream, waitFor, whoAnswers } from "./support.ts";
 
 let work: string;
@@ -66,7 +67,9 @@ async function startProxy(name: string, cpHosts: string, upstreamPort: number, e
 
 async function stopProxy(p: Proxy): Promise<number> {
   p.proc.kill("SIGTERM");
-  return p.proc.exited;
+  const code = await p.proc.exited;
+  recordOutput("nginx-proxy", p.stderr());
+  return code;
 }
 
 describeWith([nginxStream, isRoot], "nginx-proxy with real nginx", () => {
@@ -169,6 +172,7 @@ describeWith([nginxStream, isRoot], "nginx-proxy refusals", () => {
       stderr: "pipe",
     });
     const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    recordOutput("nginx-proxy", stderr);
     return { code, stderr, conf: readFileSync(conf, "utf8"), leftovers: (await Array.fromAsync(new Bun.Glob(".*").scan({ cwd: dir, dot: true }))).length };
   }
 

@@ -1,6 +1,38 @@
-import { ErrorCode, RkeToolsError } from "../../errors.ts";
+/**
+ * `weave-plugins-cni.sh` (spec §a.5): the weave DaemonSet's `weave-plugins` container runs it from
+ * /opt/rke-tools with the host's /opt mounted. It moves loopback and portmap into /opt/cni/bin,
+ * then stays up (the pod must stay Running) until SIGTERM, and then exits 0.
+ * RKE_TOOLS_CNI_BIN_DIR (test-only) relocates /opt/cni/bin; RKE_TOOLS_TMP_DIR relocates /tmp.
+ */
+import { runPlain } from "../../cli/plain.ts";
+import { pathsFrom } from "../../fs/paths.ts";
 import type { ToolMain } from "../tool.ts";
+import { deployPlugins } from "./deploy.ts";
 
-export const main: ToolMain = async () => {
-  throw new RkeToolsError(ErrorCode.NotImplemented, "weave-plugins-cni.sh is not built yet (issue 6)");
-};
+/** Waits for the signal; the interval keeps the event loop (and so the process) alive meanwhile. */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearInterval(keepAlive);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+export const main: ToolMain = (_argv, ctx) =>
+  runPlain(
+    async ({ log, env, signal }) => {
+      const toDir = env.RKE_TOOLS_CNI_BIN_DIR || "/opt/cni/bin";
+      await deployPlugins(pathsFrom(env).tmp, toDir, { log });
+      log.info("CNI plugins deployed; waiting until stopped");
+      await untilAborted(signal);
+      log.info("Stopping on signal");
+    },
+    { env: ctx.env, signal: ctx.signal },
+  );
