@@ -43,6 +43,12 @@ export function execve(path: string, argv: readonly string[], env: Record<string
       .map(([k, v]) => `${k}=${v}`),
     "environment",
   );
+  try {
+    // The common failures (missing, not executable) before anything about this process is changed.
+    accessSync(path, fsc.X_OK);
+  } catch (e) {
+    throw new SysError(ErrorCode.Exec, `execute ${path}`, Math.abs((e as NodeJS.ErrnoException).errno ?? 2));
+  }
   prepareForExec(opts.keepFds ?? []);
   const rc = lib().execve(file, args.pointer, envp.pointer);
   const n = errno();
