@@ -4,14 +4,14 @@
  */
 import { XMLParser } from "fast-xml-parser";
 
-const ARRAYS = new Set(["Contents", "CommonPrefixes", "Part", "Deleted", "Error"]);
+const ARRAYS = new Set(["Contents", "CommonPrefixes", "Part"]);
 
 const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
   parseAttributeValue: false,
   removeNSPrefix: true,
-  isArray: (name, jpath) => ARRAYS.has(name) && jpath !== "Error",
+  isArray: (name) => ARRAYS.has(name),
 });
 
 export type XmlNode = { [name: string]: XmlValue };

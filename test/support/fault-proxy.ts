@@ -194,3 +194,63 @@ export class FaultProxy {
     client.write(`HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n${body}`);
   }
 }
+
+/** A plain HTTP CONNECT proxy on loopback that records the targets it tunnels to. */
+export class ConnectProxy {
+  readonly targets: string[] = [];
+  private readonly sockets = new Set<Socket>();
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(): Promise<ConnectProxy> {
+    let proxy!: ConnectProxy;
+    const server = createServer((client) => proxy.handle(client));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const addr = server.address();
+    proxy = new ConnectProxy(server, typeof addr === "object" && addr ? addr.port : 0);
+    return proxy;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  private handle(client: Socket): void {
+    this.sockets.add(client);
+    client.on("close", () => this.sockets.delete(client));
+    client.on("error", () => client.destroy());
+    let buf = Buffer.alloc(0);
+    const onData = (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const end = buf.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      client.off("data", onData);
+      const [method, target = ""] = buf.subarray(0, end).toString("latin1").split("\r\n")[0]!.split(" ");
+      if (method !== "CONNECT") {
+        client.end("HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
+        return;
+      }
+      this.targets.push(target);
+      const i = target.lastIndexOf(":");
+      const upstream = connect(Number(target.slice(i + 1)), target.slice(0, i).replace(/^\[|\]$/g, ""), () => {
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        const rest = buf.subarray(end + 4);
+        if (rest.length) upstream.write(rest);
+        client.pipe(upstream);
+        upstream.pipe(client);
+      });
+      this.sockets.add(upstream);
+      upstream.on("close", () => this.sockets.delete(upstream));
+      upstream.on("error", () => client.destroy());
+      client.on("close", () => upstream.destroy());
+    };
+    client.on("data", onData);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
