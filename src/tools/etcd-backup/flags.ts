@@ -22,6 +22,8 @@ export const s3BucketName = stringFlag("s3-bucketName", "Specify s3 bucket name"
 export const s3Region = stringFlag("s3-region", "Specify s3 bucket region", { env: "S3_BUCKET_REGION" });
 export const s3EndpointCa = stringFlag("s3-endpoint-ca", "Specify custom CA bundle to verify s3 endpoint (base64 PEM or file path)", { env: "S3_ENDPOINT_CA", hideDefault: true });
 export const s3Folder = stringFlag("s3-folder", "Specify folder for snapshots", { env: "S3_FOLDER" });
+// Ours (RKE never passes it): plain HTTP to the S3 endpoint. Without it HTTPS is always used, as by the original.
+export const s3PlainHttp = boolFlag("s3-plain-http", "Talk plain HTTP (not HTTPS) to the s3 endpoint; for test and lab setups only");
 
 export const creation = durationFlag("creation", "Create backups after this time interval in minutes", 5n * Minute);
 export const retention = durationFlag("retention", "Retain backups within this time interval in hours", 24n * Hour);
@@ -33,7 +35,7 @@ export const s3Retries = intFlag("s3-retries", "Number of times to attempt the u
 export const cleanup = boolFlag("cleanup", "Clean up local snapshot files only (never touches s3)");
 
 /** S3 flags with their env fallbacks; `delete` takes these without `--s3-backup`'s env. */
-export const s3Flags = [s3Endpoint, s3AccessKey, s3SecretKey, s3BucketName, s3Region, s3EndpointCa, s3Folder] as const;
+export const s3Flags = [s3Endpoint, s3AccessKey, s3SecretKey, s3BucketName, s3Region, s3EndpointCa, s3Folder, s3PlainHttp] as const;
 
 /** The flag set most sub-commands share (the original's `commonFlags`). */
 export const commonFlags = [endpoints, debug, logFormat, name, cacert, cert, key, localEndpoint, s3Backup, ...s3Flags] as const;

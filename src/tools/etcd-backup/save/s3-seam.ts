@@ -1,17 +1,46 @@
 /**
- * Where `save` gets its uploader from the S3 flags. The S3 client is topic `s3`'s; until it is
- * wired in here, `--s3-backup` fails after the local archive is committed, with RKE's phrase so
- * that RKE counts it as an upload failure (spec d-6), and the local zip is kept.
+ * Where `save` gets its uploader from the S3 flags (src/s3, loaded only when --s3-backup is set).
+ * Any S3 failure of the upload — the client that cannot be set up included — carries RKE's phrase
+ * `failed to upload etcd snapshot file` (spec d-6), so that RKE counts it as an upload failure of
+ * a snapshot that exists locally; the local zip is never touched. The original returned
+ * `failed to set s3 server: …` for a client failure, which RKE counted as a snapshot failure.
  */
-import { ErrorCode, RkeToolsError } from "../../../errors.ts";
+import type { Duration } from "../../../cli/duration.ts";
+import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import type { Logger } from "../../../log/logger.ts";
+import type { S3Client, S3Flags } from "../../../s3/index.ts";
 import type { SnapshotUploader } from "./upload.ts";
 
-export function uploaderFor(flags: { "s3-backup": boolean }, _ctx: { env: Record<string, string | undefined>; log: Logger }): SnapshotUploader | undefined {
+type SaveS3Flags = S3Flags & { "s3-backup": boolean; "s3-retries": number; retention: Duration };
+
+export function uploaderFor(flags: SaveS3Flags, ctx: { env: Record<string, string | undefined>; log: Logger }): SnapshotUploader | undefined {
   if (!flags["s3-backup"]) return undefined;
+  let client: S3Client | undefined; // kept across rolling ticks once it works
+  const connect = async (log: Logger, signal?: AbortSignal) => {
+    const s3 = await import("../../../s3/index.ts");
+    client ??= await s3.createS3Client(s3.s3ConfigFromFlags(flags, ctx.env, { log }), { log, signal });
+    return { s3, client };
+  };
   return {
-    async upload() {
-      throw new RkeToolsError(ErrorCode.S3Upload, "failed to upload etcd snapshot file: S3 upload is not built yet");
+    async upload(zipPath, name, { signal, log }) {
+      let c: Awaited<ReturnType<typeof connect>>;
+      try {
+        c = await connect(log, signal);
+      } catch (e) {
+        if (e instanceof RkeToolsError && e.code === ErrorCode.Aborted) throw e;
+        throw new RkeToolsError(ErrorCode.S3Upload, `failed to upload etcd snapshot file: ${messageOf(e)}`, { cause: e });
+      }
+      await c.s3.uploadSnapshot(c.client, zipPath, c.s3.keyFor(c.client.config, `${name}.zip`), { log, signal, retry: c.s3.uploadRetryPolicy(flags["s3-retries"]) });
+    },
+    async applyRetention(cutoffMs, { signal, log }) {
+      let c: Awaited<ReturnType<typeof connect>>;
+      try {
+        c = await connect(log, signal);
+      } catch (e) {
+        log.warn("Error while trying to configure minio client", { error: messageOf(e) });
+        return;
+      }
+      await c.s3.rotateSnapshots(c.client, new Date(cutoffMs), { log, signal, retention: flags.retention });
     },
   };
 }
