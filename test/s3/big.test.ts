@@ -23,7 +23,7 @@ describeWith([s3Gateway], "S3 1 GiB round trip", () => {
   afterAll(() => {
     removeBucket(bucket);
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   test("multipart upload and streamed download of a 1 GiB + 1 byte archive are byte-identical", async () => {
     // 16 MiB of random data repeated with a changing counter: every part differs, generation is fast.

@@ -10,7 +10,7 @@ describeWith([s3Gateway], "S3 client against the gateway", () => {
   beforeAll(() => {
     bucket = createBucket();
   });
-  afterAll(() => removeBucket(bucket));
+  afterAll(() => removeBucket(bucket), 120_000);
 
   test("the endpoint CA option is what makes TLS work, for S3 traffic only", async () => {
     for (const v of ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "AWS_CA_BUNDLE"]) expect(`${v}=${process.env[v] ?? ""}`).not.toContain(gateway().caFile);

@@ -45,7 +45,7 @@ describeWith([s3Gateway], "S3 transfers through a fault-injecting proxy", () => 
     await proxy.close();
     removeBucket(bucket);
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   describe("upload", () => {
     const cases: [string, Parameters<FaultProxy["inject"]>[0]][] = [

@@ -25,7 +25,7 @@ describeWith([s3Gateway], "IAM credentials from local metadata servers", () => {
   afterAll(() => {
     removeBucket(bucket);
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   test("IMDSv2: token PUT, role GET and credentials GET carry the token; the secret is never logged", async () => {
     const imds = new ImdsServer(issued(), "v2");
@@ -100,7 +100,7 @@ describeWith([s3Gateway], "IAM credentials from local metadata servers", () => {
       sts = new StsServer(issued(), "arn:aws:iam::123456789012:role/rke-snapshots", "eyJ.web.token");
       writeFileSync(tokenFile, "eyJ.web.token\n");
     });
-    afterAll(() => sts.stop());
+    afterAll(() => sts.stop(), 120_000);
     const env = (role: string) => ({ ...base, AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: role, AWS_ENDPOINT_URL_STS: sts.url });
 
     test("AssumeRoleWithWebIdentity through STS", async () => {

@@ -32,7 +32,7 @@ describeWith([s3Gateway], "S3 traffic honours HTTP(S)_PROXY and NO_PROXY", () =>
   afterAll(async () => {
     await proxy.close();
     removeBucket(bucket);
-  });
+  }, 120_000);
   const check = async () => (await createS3Client(s3ConfigFromFlags(gatewayFlags(bucket), {}))).bucketExists();
 
   for (const name of ["HTTPS_PROXY", "https_proxy"]) {

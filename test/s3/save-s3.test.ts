@@ -31,7 +31,7 @@ describeWith([...etcdComponents, s3Gateway], "save with --s3-backup", () => {
   afterAll(async () => {
     await etcd?.stop();
     removeBucket(bucket);
-  });
+  }, 120_000);
   beforeEach(() => (d = makeDirs()));
   afterEach(() => d.cleanup());
 

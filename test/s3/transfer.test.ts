@@ -39,7 +39,7 @@ describeWith([s3Gateway], "S3 snapshot transfers against the gateway", () => {
   afterAll(() => {
     for (const b of buckets) removeBucket(b);
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   describe("upload", () => {
     for (const folder of ["", "rke/etcd"]) {
