@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { ErrorCode, isRkeToolsError } from "../../src/errors.ts";
 import { createS3Client } from "../../src/s3/client.ts";
 import { s3ConfigFromFlags } from "../../src/s3/config.ts";
 import { describeWith } from "../support/components.ts";
 import { captureLog, createBucket, gateway, gatewayFlags, removeBucket, s3Gateway } from "../support/s3.ts";
+
+// Real network transfers on a shared 2-core machine: generous limits (nothing here asserts on time).
+setDefaultTimeout(60_000);
 
 describeWith([s3Gateway], "S3 client against the gateway", () => {
   let bucket: string;

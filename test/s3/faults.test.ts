@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +11,9 @@ import { uploadSnapshot, type UploadOptions } from "../../src/s3/upload.ts";
 import { describeWith } from "../support/components.ts";
 import { FaultProxy } from "../support/fault-proxy.ts";
 import { createBucket, gateway, gatewayFlags, headObject, openUploads, putObject, removeBucket, s3Gateway } from "../support/s3.ts";
+
+// Real network transfers on a shared 2-core machine: generous limits (nothing here asserts on time).
+setDefaultTimeout(60_000);
 
 const MIB = 1024 * 1024;
 const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +10,9 @@ import type { Env } from "../../src/s3/credentials/types.ts";
 import { describeWith } from "../support/components.ts";
 import { EcsServer, ImdsServer, StsServer } from "../support/imds.ts";
 import { captureLog, createBucket, gateway, gatewayFlags, removeBucket, s3Gateway } from "../support/s3.ts";
+
+// Real network transfers on a shared 2-core machine: generous limits (nothing here asserts on time).
+setDefaultTimeout(60_000);
 
 describeWith([s3Gateway], "IAM credentials from local metadata servers", () => {
   let bucket: string;

@@ -1,5 +1,5 @@
 /** `save` with --s3-backup through the compiled binary: real etcd, the real gateway, RKE's env. */
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -8,6 +8,9 @@ import { describeWith } from "../support/components.ts";
 import { etcdComponents, startEtcd, type EtcdServer } from "../support/etcd.ts";
 import { createBucket, gateway, headObject, listKeys, openUploads, putObject, removeBucket, s3Gateway } from "../support/s3.ts";
 import { list, makeDirs, type Dirs } from "../etcd-backup/save-helpers.ts";
+
+// Real network transfers on a shared 2-core machine: generous limits (nothing here asserts on time).
+setDefaultTimeout(60_000);
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +13,9 @@ import { describeWith } from "../support/components.ts";
 import {
   captureLog, createBucket, gatewayFlags, headObject, listKeys, listVersions, openUploads, putObject, removeBucket, s3Gateway, type Versioning,
 } from "../support/s3.ts";
+
+// Real network transfers on a shared 2-core machine: generous limits (nothing here asserts on time).
+setDefaultTimeout(60_000);
 
 const MIB = 1024 * 1024;
 const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
