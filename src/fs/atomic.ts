@@ -4,7 +4,7 @@
  * that a later run can remove the leftovers of a killed one (cleanStaleTemps).
  */
 import { randomBytes } from "node:crypto";
-import { constants, promises as fsp } from "node:fs";
+import { constants, promises as fsp, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { ErrorCode, RkeToolsError } from "../errors.ts";
 
@@ -55,6 +55,20 @@ export class AtomicFile {
         const { bytesWritten } = await this.fh.write(chunk, off, chunk.byteLength - off);
         off += bytesWritten;
       }
+    } catch (e) {
+      throw ioError(`write ${this.tempPath}`, e);
+    }
+    this.written += chunk.byteLength;
+  }
+
+  /**
+   * Synchronous write, for hot loops fed by callbacks (zip extraction): measured ~2x faster than
+   * awaiting `write` per 1 MiB chunk, and page-cache writes do not block for long.
+   */
+  writeSync(chunk: Uint8Array): void {
+    let off = 0;
+    try {
+      while (off < chunk.byteLength) off += writeSync(this.fh.fd, chunk, off, chunk.byteLength - off);
     } catch (e) {
       throw ioError(`write ${this.tempPath}`, e);
     }

@@ -1,6 +1,8 @@
 import { defineGoCommand } from "../../../cli/command.ts";
-import { ErrorCode, RkeToolsError } from "../../../errors.ts";
+import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
+import { extractStateFile } from "../restore/extract-state.ts";
+import { requireName, s3NotBuilt } from "../restore/files.ts";
 import { applyLogFlags } from "./common.ts";
 
 export default defineGoCommand({
@@ -8,8 +10,14 @@ export default defineGoCommand({
   description: "Extract the RKE state file from a snapshot archive to /tmp/cluster.rkestate",
   // --creation, --retention and --once are accepted and ignored, as by the original.
   flags: [f.creation, f.retention, f.once, ...f.commonFlags] as const,
-  run({ flags, log }) {
+  async run({ flags, log, env, signal }) {
     applyLogFlags(log, flags);
-    throw new RkeToolsError(ErrorCode.NotImplemented, "extractstatefile is not built yet (issue 4)");
+    const name = requireName(flags.name);
+    const paths = pathsFrom(env);
+    log.info(`Trying to get statefile from backup [${name}]`);
+    // With S3 flags the archive is first fetched into /backup (original §10); the S3 issue wires it here.
+    if (flags["s3-backup"]) throw s3NotBuilt("extractstatefile");
+    const r = await extractStateFile(name, { paths, signal, log });
+    log.info(`Successfully extracted file [${r.entry}] from file [${r.zip}] to destination [${r.dest}]`);
   },
 });

@@ -1,0 +1,41 @@
+/**
+ * Local half of `delete` (original §11). Without cleanup: remove `<name>.zip`, then `<name>`,
+ * logging each as the original does even when the file was not there. With cleanup: remove only
+ * the uncompressed `<name>`, and only when `<name>.zip` exists (RKE runs this after a restore).
+ * Never touches S3 (spec d-18b): the S3 half is the caller's, and never runs with cleanup.
+ */
+import { promises as fsp, existsSync } from "node:fs";
+import { ErrorCode, RkeToolsError } from "../../../errors.ts";
+import type { Paths } from "../../../fs/paths.ts";
+import { GoDuration, silentLogger, type Logger } from "../../../log/logger.ts";
+import { rawPathOf, zipPathOf } from "./files.ts";
+
+export interface DeleteLocalOptions {
+  paths: Paths;
+  cleanup?: boolean;
+  log?: Logger;
+}
+
+/** Returns the paths it removed or found absent (in order). */
+export async function deleteLocal(name: string, opts: DeleteLocalOptions): Promise<string[]> {
+  const log = opts.log ?? silentLogger;
+  const zip = zipPathOf(opts.paths, name);
+  const raw = rawPathOf(opts.paths, name);
+  if (opts.cleanup && !existsSync(zip)) return []; // nothing to clean: the raw file is the only copy
+  const targets = opts.cleanup ? [raw] : [zip, raw];
+  for (const path of targets) {
+    const start = performance.now();
+    try {
+      await fsp.unlink(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT") {
+        const why = code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : (e as Error).message;
+        log.warn("Delete local backup failed", { error: why, name: path });
+        throw new RkeToolsError(ErrorCode.Io, `Cannot delete ${path}: ${why}`, { cause: e });
+      }
+    }
+    log.info("Deleted local backup", { name: path, runtime: GoDuration.sinceMs(start) });
+  }
+  return targets;
+}

@@ -1,0 +1,51 @@
+/**
+ * extractstatefile (original §10): the entry `/etc/kubernetes/<name>.rkestate` of
+ * `/backup/<name>.zip` to `/tmp/cluster.rkestate`, 0600, atomically (the original truncated it in
+ * place). Errors keep the original's text: `Unable to extract file [S] from file [Z] to
+ * destination [D]: <why>`.
+ */
+import { statSync } from "node:fs";
+import { stateEntryName } from "../../../archive/layout.ts";
+import { extractEntryToFile, MAX_STATE_BYTES } from "../../../archive/zip-reader-extract.ts";
+import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../errors.ts";
+import type { Paths } from "../../../fs/paths.ts";
+import { silentLogger, type Logger } from "../../../log/logger.ts";
+import { statePathOf, zipPathOf } from "./files.ts";
+
+export interface ExtractStateOptions {
+  paths: Paths;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+export interface ExtractedState {
+  entry: string;
+  zip: string;
+  dest: string;
+}
+
+export async function extractStateFile(name: string, opts: ExtractStateOptions): Promise<ExtractedState> {
+  const zip = zipPathOf(opts.paths, name);
+  const entry = stateEntryName(name);
+  const dest = statePathOf(opts.paths);
+  assertExists(zip);
+  try {
+    await extractEntryToFile(zip, entry, dest, { signal: opts.signal, log: opts.log ?? silentLogger, maxBytes: MAX_STATE_BYTES });
+  } catch (e) {
+    if (isRkeToolsError(e, ErrorCode.Aborted)) throw e;
+    const code = isRkeToolsError(e) ? e.code : ErrorCode.Io;
+    throw new RkeToolsError(code, `Unable to extract file [${entry}] from file [${zip}] to destination [${dest}]: ${messageOf(e)}`, { cause: e });
+  }
+  return { entry, zip, dest };
+}
+
+/** The original stats the archive first: `stat /backup/N.zip: no such file or directory`. */
+export function assertExists(path: string): void {
+  try {
+    statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file or directory" : messageOf(e);
+    throw new RkeToolsError(code === "ENOENT" ? ErrorCode.NotFound : ErrorCode.Io, `stat ${path}: ${why}`, { cause: e });
+  }
+}

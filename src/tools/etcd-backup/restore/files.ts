@@ -1,0 +1,26 @@
+/**
+ * Where the restore commands read and write, from the (relocatable) production paths, and the
+ * name check they share: names are validated before anything is touched (the original reduced
+ * them to their base name, or let them escape /backup: original §4, §14.2).
+ */
+import { join } from "node:path";
+import { zipFileName } from "../../../archive/layout.ts";
+import { ErrorCode, RkeToolsError } from "../../../errors.ts";
+import { validateSnapshotName } from "../../../fs/names.ts";
+import type { Paths } from "../../../fs/paths.ts";
+
+export const zipPathOf = (paths: Paths, name: string) => join(paths.backup, zipFileName(name));
+export const rawPathOf = (paths: Paths, name: string) => join(paths.backup, name);
+/** extractstatefile's output; RKE `docker cp`s it out of the container (rke-contract §a.4). */
+export const statePathOf = (paths: Paths) => join(paths.tmp, "cluster.rkestate");
+
+/** `--name`, required and valid; the original's text when it is missing. */
+export function requireName(name: string): string {
+  if (name === "") throw new RkeToolsError(ErrorCode.InvalidInput, "snapshot name is required");
+  return validateSnapshotName(name);
+}
+
+/** Until the S3 issue lands its download/delete, --s3-backup says so instead of doing half a job. */
+export function s3NotBuilt(command: string): RkeToolsError {
+  return new RkeToolsError(ErrorCode.NotImplemented, `${command} --s3-backup is not built yet (S3 issue): nothing was done`);
+}
