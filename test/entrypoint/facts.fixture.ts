@@ -3,7 +3,7 @@ import type { Facts } from "../../src/tools/entrypoint/facts-types.ts";
 import type { MountEntry } from "../../src/tools/entrypoint/mountinfo.ts";
 
 export function mounts(...targets: string[]): MountEntry[] {
-  return targets.map((target) => ({ target, options: ["rw", "nosuid", "nodev", "noexec", "relatime"], fstype: "tmpfs" }));
+  return targets.map((target) => ({ target, options: ["rw", "nosuid", "nodev", "noexec", "relatime"], fstype: "tmpfs", superOptions: ["rw", "mode=755"] }));
 }
 
 export function facts(over: Partial<Facts> = {}): Facts {

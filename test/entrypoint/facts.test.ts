@@ -45,8 +45,8 @@ describe("mount table under a root", () => {
   });
   test("relocated: only entries under the root, as container paths", () => {
     expect(mountsUnder(info, "/tmp/r")).toEqual([
-      { target: "/", options: ["rw"], fstype: "tmpfs" },
-      { target: "/run/my dir", options: ["rw", "nosuid"], fstype: "tmpfs" },
+      { target: "/", options: ["rw"], fstype: "tmpfs", superOptions: ["rw"] },
+      { target: "/run/my dir", options: ["rw", "nosuid"], fstype: "tmpfs", superOptions: ["rw"] },
     ]);
   });
   test("garbage gives an empty table", () => {
@@ -89,7 +89,7 @@ describe("gatherFacts for kubelet in a relocated root", () => {
       brNetfilterLoaded: true,
       hostname: { value: "ip-1-2-3-4.ec2.internal", source: "ec2-imds" },
       docker: { cgroupDriver: "systemd", cgroupVersion: "2", rootDir: "/data/docker" },
-      mounts: [{ target: "/sys/fs/cgroup", options: ["ro", "nosuid"], fstype: "tmpfs" }],
+      mounts: [{ target: "/sys/fs/cgroup", options: ["ro", "nosuid"], fstype: "tmpfs", superOptions: ["ro"] }],
       cgroupDirs: ["cpu", "cpu,cpuacct", "memory"],
       selinux: false,
       hostOsRelease: "/host/etc/os-release",

@@ -102,7 +102,7 @@ describe("kubelet preparation", () => {
       { do: "umount", target: "/run/user/0" },
       { do: "umount", target: "/var/run/netns/x" },
       { do: "rbind", source: "/host/dev", target: "/dev" },
-      { do: "remount-rw", target: "/sys/fs/cgroup", options: ["rw", "nosuid", "nodev", "noexec", "relatime"] },
+      { do: "remount-rw", target: "/sys/fs/cgroup", options: ["rw", "nosuid", "nodev", "noexec", "relatime"], data: "mode=755" },
       { do: "mkdir", path: "/sys/fs/cgroup/cpu/kubepods" },
       { do: "mkdir", path: "/sys/fs/cgroup/cpu,cpuacct/kubepods" },
       { do: "mkdir", path: "/sys/fs/cgroup/memory/kubepods" },
@@ -122,8 +122,16 @@ describe("kubelet preparation", () => {
   test("cgroup v2: no kubepods directories and no alias mounts (rancher/rke#3280)", () => {
     const actions = plan(KUBELET, {}, facts({ docker: { cgroupDriver: "systemd", cgroupVersion: "2", rootDir: "/var/lib/docker" } }));
     expect(actions.some((a) => a.do === "bind" || (a.do === "mkdir" && a.path.startsWith("/sys/fs/cgroup")))).toBe(false);
-    expect(actions).toContainEqual({ do: "remount-rw", target: "/sys/fs/cgroup", options: expect.any(Array) });
+    expect(actions).toContainEqual({ do: "remount-rw", target: "/sys/fs/cgroup", options: expect.any(Array), data: "mode=755" });
     expect(execArgv(actions)).toEqual([...KUBELET, "--cgroup-driver=systemd"]);
+  });
+
+  test("the cgroup remount keeps the filesystem's own options (cgroup2's nsdelegate is host-wide)", () => {
+    const cgroup2 = { target: "/sys/fs/cgroup", options: ["ro", "nosuid", "nodev", "noexec", "relatime"], fstype: "cgroup2", superOptions: ["ro", "seclabel", "nsdelegate", "memory_recursiveprot"] };
+    const actions = plan(KUBELET, {}, facts({ mounts: [cgroup2], docker: { cgroupDriver: "systemd", cgroupVersion: "2", rootDir: "/var/lib/docker" } }));
+    expect(actions).toContainEqual({ do: "remount-rw", target: "/sys/fs/cgroup", options: cgroup2.options, data: "nsdelegate,memory_recursiveprot" });
+    const bare = plan(KUBELET, {}, facts({ mounts: [] })).find((a) => a.do === "remount-rw");
+    expect(bare).toEqual({ do: "remount-rw", target: "/sys/fs/cgroup", options: [] });
   });
 
   test("alias mounts already in place are not stacked again", () => {

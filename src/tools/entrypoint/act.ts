@@ -101,7 +101,7 @@ async function perform(a: Exclude<Action, { do: "exec" | "supervise" | "skip" }>
       mount(p(a.source), p(a.target), null, MS_BIND);
       return;
     case "remount-rw":
-      mount(null, p(a.target), null, MS_REMOUNT | keptFlags(a.options));
+      mount(null, p(a.target), null, MS_REMOUNT | keptFlags(a.options), a.data);
       return;
     case "mkdir":
       await mkdir(p(a.path), { recursive: true });

@@ -16,8 +16,12 @@ export type Action =
   | { do: "umount"; target: string }
   | { do: "rbind"; source: string; target: string }
   | { do: "bind"; source: string; target: string }
-  /** Remount read-write, keeping the mount's other per-mount flags (as mount(8) does). */
-  | { do: "remount-rw"; target: string; options: string[] }
+  /**
+   * Remount read-write, keeping the mount's other per-mount flags and the filesystem's own options
+   * (`data`), as mount(8) does from mountinfo: a cgroup2 remount without them would clear
+   * nsdelegate and memory_recursiveprot for the whole host.
+   */
+  | { do: "remount-rw"; target: string; options: string[]; data?: string }
   | { do: "mkdir"; path: string }
   /** chcon -Rt <type> <path>: SELinux type of a tree (only on SELinux hosts). */
   | { do: "relabel"; path: string; type: string }

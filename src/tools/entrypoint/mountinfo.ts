@@ -6,6 +6,8 @@ export interface MountEntry {
   /** Per-mount options: rw/ro, nosuid, nodev, noexec, relatime, ... */
   options: string[];
   fstype: string;
+  /** Filesystem (superblock) options: rw/ro plus the filesystem's own (mode=755, nsdelegate, …). */
+  superOptions: string[];
 }
 
 /**
@@ -15,7 +17,7 @@ export interface MountEntry {
 export function mountsUnder(mountinfo: string, root: string): MountEntry[] {
   let all: MountEntry[];
   try {
-    all = parseMountInfo(mountinfo).map((m) => ({ target: m.mountPoint, options: m.options.split(","), fstype: m.fstype }));
+    all = parseMountInfo(mountinfo).map((m) => ({ target: m.mountPoint, options: m.options.split(","), fstype: m.fstype, superOptions: m.superOptions.split(",").filter(Boolean) }));
   } catch {
     return [];
   }

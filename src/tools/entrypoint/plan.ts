@@ -56,7 +56,8 @@ function kubeletPreparation(env: Env, facts: Facts): Action[] {
   for (const target of unmounts(facts)) actions.push({ do: "umount", target });
   actions.push({ do: "rbind", source: "/host/dev", target: "/dev" });
   const cgroup = facts.mounts.findLast((m) => m.target === "/sys/fs/cgroup");
-  actions.push({ do: "remount-rw", target: "/sys/fs/cgroup", options: cgroup?.options ?? [] });
+  const data = (cgroup?.superOptions ?? []).filter((o) => o !== "rw" && o !== "ro" && o !== "seclabel").join(",");
+  actions.push({ do: "remount-rw", target: "/sys/fs/cgroup", options: cgroup?.options ?? [], ...(data ? { data } : {}) });
   if (facts.docker?.cgroupVersion === "1") actions.push(...cgroupV1(facts));
   for (const dir of ["/opt/cni", "/etc/cni"]) actions.push({ do: "mkdir", path: dir });
   if (facts.selinux && facts.programs.chcon) {
