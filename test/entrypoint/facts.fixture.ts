@@ -8,7 +8,7 @@ export function mounts(...targets: string[]): MountEntry[] {
 
 export function facts(over: Partial<Facts> = {}): Facts {
   return {
-    programs: { "update-alternatives": true, modprobe: true, chcon: true },
+    programs: { "update-alternatives": true, modprobe: true },
     iptablesWrapper: true,
     brNetfilterLoaded: false,
     docker: { cgroupDriver: "cgroupfs", cgroupVersion: "1", rootDir: "/var/lib/docker" },

@@ -84,7 +84,7 @@ describe("gatherFacts for kubelet in a relocated root", () => {
     const env = { PATH: "/nonexistent", RKE_TOOLS_ENTRYPOINT_ROOT: r, RKE_TOOLS_PROC_DIR: join(r, "proc"), RKE_TOOLS_DOCKER_SOCK: docker.socket, RKE_TOOLS_EC2_IMDS_URL: imds.url };
     const f = await gatherFacts(["kubelet"], env, entrypointPaths(env));
     expect(f).toEqual({
-      programs: { "update-alternatives": false, modprobe: false, chcon: false },
+      programs: { "update-alternatives": false, modprobe: false },
       iptablesWrapper: false,
       brNetfilterLoaded: true,
       hostname: { value: "ip-1-2-3-4.ec2.internal", source: "ec2-imds" },

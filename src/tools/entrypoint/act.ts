@@ -13,6 +13,7 @@ import { execvp, mount, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_REC, MS_REMO
 import type { Action } from "./actions.ts";
 import { fixAzureCloudConfig } from "./azure.ts";
 import { at, type EntrypointPaths, type Env } from "./paths.ts";
+import { relabelTree } from "./selinux.ts";
 import { supervise } from "./supervise.ts";
 
 export interface ActOptions {
@@ -107,7 +108,7 @@ async function perform(a: Exclude<Action, { do: "exec" | "supervise" | "skip" }>
       await mkdir(p(a.path), { recursive: true });
       return;
     case "relabel":
-      return run(["chcon", "-Rt", a.type, p(a.path)], opts.env);
+      return { changed: await relabelTree(p(a.path), a.type) };
     case "touch":
       closeSync(openSync(p(a.path), fsc.O_WRONLY | fsc.O_CREAT, 0o644));
       return;

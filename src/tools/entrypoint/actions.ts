@@ -23,7 +23,7 @@ export type Action =
    */
   | { do: "remount-rw"; target: string; options: string[]; data?: string }
   | { do: "mkdir"; path: string }
-  /** chcon -Rt <type> <path>: SELinux type of a tree (only on SELinux hosts). */
+  /** chcon -Rt <type> <path>: SELinux type of a tree (only on SELinux hosts; selinux.ts). */
   | { do: "relabel"; path: string; type: string }
   /** Creates an empty file when missing (a bind-mount target). */
   | { do: "touch"; path: string }

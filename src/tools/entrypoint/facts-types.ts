@@ -2,7 +2,7 @@ import type { MountEntry } from "./mountinfo.ts";
 
 /** What the plan needs to know about the host; gathered by facts.ts, made up by the tests. */
 export interface Facts {
-  /** Programs found on PATH (update-alternatives, modprobe, chcon), by name. */
+  /** Programs found on PATH (update-alternatives, modprobe), by name. */
   programs: Record<string, boolean>;
   /** /usr/sbin/iptables-wrapper exists in the component's image. */
   iptablesWrapper: boolean;

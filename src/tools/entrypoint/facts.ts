@@ -16,7 +16,7 @@ export interface FactsOptions {
   log?: Logger;
 }
 
-const PROGRAMS = ["update-alternatives", "modprobe", "chcon"];
+const PROGRAMS = ["update-alternatives", "modprobe"];
 
 export async function gatherFacts(argv: readonly string[], env: Env, paths: EntrypointPaths, opts: FactsOptions = {}): Promise<Facts> {
   const log = opts.log ?? silentLogger;

@@ -60,11 +60,7 @@ function kubeletPreparation(env: Env, facts: Facts): Action[] {
   actions.push({ do: "remount-rw", target: "/sys/fs/cgroup", options: cgroup?.options ?? [], ...(data ? { data } : {}) });
   if (facts.docker?.cgroupVersion === "1") actions.push(...cgroupV1(facts));
   for (const dir of ["/opt/cni", "/etc/cni"]) actions.push({ do: "mkdir", path: dir });
-  if (facts.selinux && facts.programs.chcon) {
-    for (const dir of ["/etc/cni", "/opt/cni"]) actions.push({ do: "relabel", path: dir, type: "svirt_sandbox_file_t" });
-  } else if (facts.selinux) {
-    actions.push({ do: "skip", what: "SELinux relabel of /etc/cni and /opt/cni", why: "chcon is not in this image" });
-  }
+  if (facts.selinux) for (const dir of ["/etc/cni", "/opt/cni"]) actions.push({ do: "relabel", path: dir, type: "svirt_sandbox_file_t" });
   actions.push({ do: "sysctl", key: "net.bridge.bridge-nf-call-iptables", value: "1" });
   if (facts.hostOsRelease) actions.push({ do: "symlink", target: facts.hostOsRelease, path: "/usr/lib/os-release" });
   if (env.RKE_KUBELET_DOCKER_CONFIG) {
