@@ -46,7 +46,9 @@ export async function multipartUpload(client: S3Client, path: string, key: strin
         const res = await client.request("PUT", key, {
           query: { partNumber: String(n + 1), uploadId },
           headers: { "Content-Length": String(end - start) },
-          body: file.slice(start, end),
+          // A stream with an explicit Content-Length: Bun sends it fixed-length and reads the file as it
+          // goes (a Blob slice body is read whole first: 16 MiB per part in flight, measured 130 vs 48 MiB RSS).
+          body: file.slice(start, end).stream(),
           signal,
           timeoutMs: opts.partTimeoutMs,
         });

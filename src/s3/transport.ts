@@ -1,7 +1,8 @@
 /**
  * One signed S3 request on Bun's fetch: SigV4 by aws4fetch (payload UNSIGNED over TLS, as the
  * AWS SDKs do for streamed bodies), the endpoint CA on this client's own FetchSession (so it is
- * trusted for S3 traffic only), proxies from HTTP(S)_PROXY / NO_PROXY as Bun's fetch reads them,
+ * trusted for S3 traffic only), proxies from HTTP(S)_PROXY / NO_PROXY as Bun's fetch reads them
+ * (except for loopback endpoints, which Go's ProxyFromEnvironment — the original's — never proxies),
  * a timeout per request, and failures turned into typed errors.
  */
 import { getCACertificates } from "node:tls";
@@ -61,11 +62,18 @@ export class Transport {
         signal,
         redirect: "manual",
         decompress: false,
+        ...(isLoopback(spec.url.hostname) ? { proxy: false } : {}),
       } as RequestInit);
     } catch (e) {
       throw networkError(e, spec, timeout, spec.signal);
     }
   }
+}
+
+/** localhost, 127.0.0.0/8 and ::1: never sent through a proxy (Go's httpproxy rule). */
+export function isLoopback(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(h) || h === "::1";
 }
 
 /** Maps a fetch rejection: aborts stay aborts, TLS failures are not retried, the rest are. */

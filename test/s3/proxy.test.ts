@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createS3Client } from "../../src/s3/client.ts";
 import { s3ConfigFromFlags } from "../../src/s3/config.ts";
+import { isLoopback } from "../../src/s3/transport.ts";
 import { describeWith } from "../support/components.ts";
-import { ConnectProxy } from "../support/fault-proxy.ts";
+import { ConnectProxy, FaultProxy } from "../support/fault-proxy.ts";
 import { createBucket, gateway, gatewayFlags, removeBucket, s3Gateway } from "../support/s3.ts";
 
-// Real network transfers on a shared 2-core machine: generous limits (nothing here asserts on time).
 setDefaultTimeout(60_000);
 
 const NAMES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"];
@@ -25,32 +25,65 @@ async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): P
   }
 }
 
+test("loopback hosts are recognised (never proxied)", () => {
+  for (const h of ["localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"]) expect(`${h} ${isLoopback(h)}`).toBe(`${h} true`);
+  for (const h of ["s3.amazonaws.com", "10.0.0.1", "128.0.0.1", "localhost.example"]) expect(`${h} ${isLoopback(h)}`).toBe(`${h} false`);
+});
+
 describeWith([s3Gateway], "S3 traffic honours HTTP(S)_PROXY and NO_PROXY", () => {
-  let proxy: ConnectProxy;
+  // The gateway has no DNS name: requests for this name reach it only through the proxy, which
+  // relays them to the gateway's plain port (the TLS certificate names only 127.0.0.1/localhost).
+  const NAME = "s3.rke-tools-test.invalid";
+  let proxy: FaultProxy;
   let bucket: string;
   beforeAll(async () => {
-    proxy = await ConnectProxy.start();
+    const [host, port] = gateway().httpEndpoint.split(":");
+    proxy = await FaultProxy.start(host!, Number(port));
     bucket = createBucket();
   });
   afterAll(async () => {
     await proxy.close();
     removeBucket(bucket);
   }, 120_000);
-  const check = async () => (await createS3Client(s3ConfigFromFlags(gatewayFlags(bucket), {}))).bucketExists();
+  const viaName = async () =>
+    (await createS3Client(s3ConfigFromFlags(gatewayFlags(bucket, { "s3-endpoint": `${NAME}:7480`, "s3-endpoint-ca": "", "s3-plain-http": true }), {}))).bucketExists();
 
-  for (const name of ["HTTPS_PROXY", "https_proxy"]) {
-    test(`${name} tunnels the HTTPS requests through the proxy (the endpoint CA still applies)`, async () => {
-      proxy.targets.length = 0;
-      expect(await withEnv({ [name]: proxy.url }, check)).toBe(true);
-      expect(proxy.targets).toContain(gateway().endpoint);
+  for (const name of ["HTTP_PROXY", "http_proxy"]) {
+    test(`${name} carries the requests`, async () => {
+      proxy.clear();
+      expect(await withEnv({ [name]: `http://127.0.0.1:${proxy.port}` }, viaName)).toBe(true);
+      expect(proxy.seen.length).toBeGreaterThan(0);
+      expect(proxy.seen.every((r) => r.target.startsWith(`http://${NAME}:7480/${bucket}/`))).toBe(true);
     });
   }
 
   for (const name of ["NO_PROXY", "no_proxy"]) {
-    test(`${name} naming the endpoint bypasses the proxy`, async () => {
-      proxy.targets.length = 0;
-      expect(await withEnv({ HTTPS_PROXY: proxy.url, [name]: "localhost,127.0.0.1" }, check)).toBe(true);
-      expect(proxy.targets).toEqual([]);
+    test(`${name} naming the endpoint's domain bypasses the proxy`, async () => {
+      proxy.clear();
+      const err = await withEnv({ HTTP_PROXY: `http://127.0.0.1:${proxy.port}`, [name]: ".invalid" }, viaName).catch((e) => e);
+      expect(err.message).toStartWith(`failed to set s3 server: failed to check s3 bucket:${bucket}, err:`); // direct: the name does not resolve
+      expect(proxy.seen).toEqual([]);
     });
   }
+
+  test("HTTPS_PROXY tunnels with CONNECT, and the certificate is still checked against the endpoint name", async () => {
+    const tunnel = await ConnectProxy.start();
+    try {
+      // A loopback endpoint is never proxied, so name it as the certificate does not: via the
+      // tunnel only the proxy resolves. The certificate check then fails inside the tunnel.
+      const cfg = s3ConfigFromFlags(gatewayFlags(bucket, { "s3-endpoint": `${NAME}:7443` }), {});
+      const err = await withEnv({ HTTPS_PROXY: tunnel.url }, () => createS3Client(cfg)).catch((e) => e);
+      expect(tunnel.targets).toEqual([`${NAME}:7443`]);
+      expect(err.message).toStartWith("failed to set s3 server:");
+      expect(err.code).toBe("E_TLS"); // the gateway's certificate names 127.0.0.1/localhost, not this name
+    } finally {
+      await tunnel.close();
+    }
+  });
+
+  test("a loopback endpoint is reached directly even with a proxy set (as Go's ProxyFromEnvironment)", async () => {
+    const dead = `http://127.0.0.1:9`; // nothing listens: any proxied request would fail
+    const ok = await withEnv({ HTTPS_PROXY: dead, HTTP_PROXY: dead }, async () => (await createS3Client(s3ConfigFromFlags(gatewayFlags(bucket), {}))).bucketExists());
+    expect(ok).toBe(true);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * A fault-injecting TCP proxy on loopback for plain-HTTP S3 traffic (the gateway's HTTP port, with
- * --s3-plain-http). It frames HTTP/1.1 requests by Content-Length (the S3 client never sends
+ * --s3-plain-http); it also serves as an HTTP forward proxy (absolute-form request targets) for
+ * that one upstream. It frames HTTP/1.1 requests by Content-Length (the S3 client never sends
  * chunked bodies) and, for requests a rule matches, answers 5xx itself, resets the connection or
  * stalls it part-way through the request body, or resets / stalls / corrupts the response after
  * some bytes. Everything else is relayed byte for byte, so SigV4 signatures stay valid.
@@ -163,10 +164,16 @@ export class FaultProxy {
         head = Buffer.concat([head, chunk]);
         const end = head.indexOf("\r\n\r\n");
         if (end < 0) return;
-        const headText = head.subarray(0, end + 4);
+        let headText = head.subarray(0, end + 4);
         chunk = head.subarray(end + 4);
         head = Buffer.alloc(0);
-        const [method = "", target = ""] = headText.toString("latin1").split("\r\n")[0]!.split(" ");
+        const [method = "", target = "", version = "HTTP/1.1"] = headText.toString("latin1").split("\r\n")[0]!.split(" ");
+        if (/^http:\/\//i.test(target)) {
+          // Asked as an HTTP forward proxy (absolute-form): relay in origin-form to the upstream.
+          const u = new URL(target);
+          const text = headText.toString("latin1");
+          headText = Buffer.from(`${method} ${u.pathname}${u.search} ${version}` + text.slice(text.indexOf("\r\n")), "latin1");
+        }
         const cl = /\r\ncontent-length:\s*(\d+)/i.exec(headText.toString("latin1"));
         bodyLeft = cl ? Number(cl[1]) : 0;
         passed = 0;
@@ -234,7 +241,9 @@ export class ConnectProxy {
       }
       this.targets.push(target);
       const i = target.lastIndexOf(":");
-      const upstream = connect(Number(target.slice(i + 1)), target.slice(0, i).replace(/^\[|\]$/g, ""), () => {
+      const host = target.slice(0, i).replace(/^\[|\]$/g, "");
+      // Test names under .invalid stand for the loopback gateway.
+      const upstream = connect(Number(target.slice(i + 1)), host.endsWith(".invalid") ? "127.0.0.1" : host, () => {
         client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
         const rest = buf.subarray(end + 4);
         if (rest.length) upstream.write(rest);

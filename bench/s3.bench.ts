@@ -1,0 +1,90 @@
+/**
+ * Issue 5: a 1 GiB archive up to and down from the local S3 gateway (Ceph RGW over HTTPS), our
+ * client against curl's single-stream PUT/GET (the limit here). Goals: ≥ 1.0× curl both ways,
+ * peak RSS ≤ 96 MiB. One run each (heavy); the load average is printed beside the numbers.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { createBucket, gateway, removeBucket } from "../test/support/s3.ts";
+import { mib } from "./lib.ts";
+import type { Bench } from "./run.ts";
+
+const SIZE = 1024 * 1024 * 1024;
+
+interface Run {
+  seconds: number;
+  rssKiB: number;
+}
+
+function timed(cmd: string[], env: Record<string, string | undefined> = process.env): Run & { stdout: string } {
+  const t = performance.now();
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", ...cmd], { encoding: "utf8", env, maxBuffer: 1 << 20 });
+  const seconds = (performance.now() - t) / 1000;
+  if (r.status !== 0) throw new Error(`${cmd.join(" ")} failed: ${r.stderr}`);
+  const rssKiB = Number.parseInt(r.stderr.trim().split("\n").pop() ?? "0", 10);
+  return { seconds, rssKiB, stdout: r.stdout };
+}
+
+function curl(g: ReturnType<typeof gateway>, args: string[]): string[] {
+  return ["curl", "-sS", "-f", "--cacert", g.caFile, "--aws-sigv4", `aws:amz:${g.region}:s3`, "--user", `${g.accessKey}:${g.secretKey}`, "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", ...args];
+}
+
+const bench: Bench = {
+  title: "S3: 1 GiB upload and download against the local gateway",
+  async run() {
+    const g = gateway();
+    const bucket = createBucket("never", "bench");
+    const dir = mkdtempSync(join(tmpdir(), "s3-bench-"));
+    try {
+      const src = join(dir, "snap.zip");
+      const block = randomBytes(16 * 1024 * 1024);
+      const fd = openSync(src, "w");
+      for (let off = 0, i = 0; off < SIZE; off += block.length, i++) {
+        block.writeUInt32LE(i, 0);
+        writeSync(fd, block);
+      }
+      closeSync(fd);
+      writeFileSync(join(dir, "warm"), ""); // page cache holds the source for every run below
+      spawnSync("cat", [src], { stdio: ["ignore", "ignore", "ignore"] });
+      const load = loadavg()[0]!.toFixed(1);
+
+      const curlUp = timed(curl(g, ["-T", src, "-o", "/dev/null", `${g.url}/${bucket}/curl.zip`]));
+      const curlDown = timed(curl(g, ["-o", join(dir, "curl-dl.zip"), `${g.url}/${bucket}/curl.zip`]));
+      rmSync(join(dir, "curl-dl.zip"));
+      const env = { ...process.env, BENCH_S3_ACCESS_KEY: g.accessKey, BENCH_S3_SECRET_KEY: g.secretKey };
+      const worker = join(import.meta.dir, "s3.worker.ts");
+      const oursUp = timed([process.execPath, worker, "up", bucket, g.endpoint, g.caFile, src, "ours.zip"], env);
+      const out = mkdtempSync(join(dir, "backup-"));
+      const oursDown = timed([process.execPath, worker, "down", bucket, g.endpoint, g.caFile, out, "ours.zip"], env);
+      const upInner = Number(oursUp.stdout.trim()) / 1000;
+      const downInner = Number(oursDown.stdout.trim()) / 1000;
+
+      const mbs = (s: number) => (SIZE / 1e6 / s).toFixed(0);
+      const row = (what: string, r: Run, ref: Run) =>
+        `| ${what} | ${r.seconds.toFixed(2)} s | ${mbs(r.seconds)} MB/s | ${(ref.seconds / r.seconds).toFixed(2)}× | ${mib(r.rssKiB)} MiB |`;
+      return `1 GiB (2^30 bytes) archive, gateway on loopback over HTTPS with its own CA, source in the page cache.
+Wall time of the whole process (start-up, client set-up, bucket check included); peak RSS from GNU time.
+Ours: \`uploadSnapshot\` (SHA-256 pass over the archive, then multipart, 16 MiB parts, 4 in flight, read back
+with HEAD) and \`downloadSnapshot\` (listing, HEAD, streamed GET into a 0600 temp file, SHA-256 and size check,
+fsync, rename). curl: one signed PUT / GET stream. Load average at start: ${load} (2 cores, shared machine).
+Goals (issue 5): ≥ 1.0× curl both ways, peak RSS ≤ 96 MiB.
+
+| transfer | wall | throughput | vs curl | peak RSS |
+|---|---|---|---|---|
+| curl PUT (single stream) | ${curlUp.seconds.toFixed(2)} s | ${mbs(curlUp.seconds)} MB/s | 1.00× | ${mib(curlUp.rssKiB)} MiB |
+${row("ours: upload", oursUp, curlUp)}
+| curl GET (single stream) | ${curlDown.seconds.toFixed(2)} s | ${mbs(curlDown.seconds)} MB/s | 1.00× | ${mib(curlDown.rssKiB)} MiB |
+${row("ours: download", oursDown, curlDown)}
+
+Inside the process (transfer only, without start-up and bucket check): upload ${upInner.toFixed(2)} s, download ${downInner.toFixed(2)} s.
+`;
+    } finally {
+      removeBucket(bucket);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+export default bench;

@@ -1,0 +1,22 @@
+/** One S3 transfer for bench/s3.bench.ts, in its own process so that GNU time sees its peak RSS. */
+import { createS3Client, downloadSnapshot, s3ConfigFromFlags, uploadSnapshot } from "../src/s3/index.ts";
+
+const [op, bucket, endpoint, caFile, file, key] = process.argv.slice(2) as [string, string, string, string, string, string];
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+const config = s3ConfigFromFlags(
+  {
+    "s3-endpoint": endpoint,
+    "s3-accessKey": b64(process.env.BENCH_S3_ACCESS_KEY!),
+    "s3-secretKey": b64(process.env.BENCH_S3_SECRET_KEY!),
+    "s3-bucketName": bucket,
+    "s3-region": "",
+    "s3-endpoint-ca": caFile,
+    "s3-folder": "",
+  },
+  {},
+);
+const client = await createS3Client(config);
+const t = performance.now();
+if (op === "up") await uploadSnapshot(client, file, key);
+else await downloadSnapshot(client, key.replace(/\.zip$/, ""), file);
+process.stdout.write(`${performance.now() - t}\n`);
