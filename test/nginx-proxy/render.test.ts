@@ -1,8 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseControlPlaneHosts } from "../../src/tools/nginx-proxy/hosts.ts";
+import { nginxArgs } from "../../src/tools/nginx-proxy/nginx.ts";
+import { BIN } from "../support/bin.ts";
 import { renderNginxConf } from "../../src/tools/nginx-proxy/render.ts";
 import { modulesInclude, nodeHasIPv6, settingsFrom } from "../../src/tools/nginx-proxy/settings.ts";
 
@@ -101,5 +103,18 @@ describe("nginx.conf rendering", () => {
     expect(settingsFrom({})).toEqual({ confPath: "/etc/nginx/nginx.conf", relocated: false, nginx: "nginx", listen: "6443", listen6: "[::]:6443", upstreamPort: 6443 });
     expect(() => settingsFrom({ RKE_TOOLS_NGINX_UPSTREAM_PORT: "70000" })).toThrow("RKE_TOOLS_NGINX_UPSTREAM_PORT=70000 is not a port number");
     expect(() => settingsFrom({ RKE_TOOLS_NGINX_LISTEN: "x;y" })).toThrow("RKE_TOOLS_NGINX_LISTEN=x;y is not a port or address:port");
+  });
+});
+
+describe("nginx invocation", () => {
+  test("production: exactly the original's `nginx -g 'daemon off;'`; relocated (tests): -c and a pid file beside the config", () => {
+    expect(nginxArgs(settingsFrom({}))).toEqual(["-g", "daemon off;"]);
+    expect(nginxArgs(settingsFrom({ RKE_TOOLS_NGINX_CONF: "/tmp/x/nginx.conf" }))).toEqual(["-c", "/tmp/x/nginx.conf", "-g", "daemon off; pid /tmp/x/nginx.pid;"]);
+  });
+
+  test("the template is inside the compiled executable", async () => {
+    const bin = Buffer.from(await Bun.file(BIN).arrayBuffer());
+    const template = readFileSync(join(import.meta.dir, "../../templates/nginx.conf.tmpl"), "utf8");
+    expect(bin.indexOf(template)).toBeGreaterThan(0);
   });
 });
