@@ -208,6 +208,15 @@ describe("cert-deployer refusals and names the original could not handle", () =>
     expect(readdirSync(dir).sort()).toEqual(["kube-ca.pem", "kubecfg-kube-node.yaml"]);
   });
 
+  test("temporary files left by a killed run are removed", async () => {
+    const dir = join(work, "stale");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, ".kube-node.pem.rke-tmp-0123456789ab"), "half");
+    const r = await runOurs(dir, {}, { KUBE_CA: env.KUBE_CA! });
+    expect(r.code).toBe(0);
+    expect(readdirSync(dir)).toEqual(["kube-ca.pem"]);
+  });
+
   test("IPv6 node names (KUBE_ETCD_FD00::1) are deployed", async () => {
     const dir = join(work, "ipv6");
     const r = await runOurs(dir, {}, { "KUBE_ETCD_FD00::1": env.KUBE_ETCD_10_0_0_1!, "KUBE_ETCD_FD00::1_KEY": env.KUBE_ETCD_10_0_0_1_KEY! });

@@ -7,7 +7,7 @@
 import { promises as fsp, type Stats } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, RkeToolsError } from "../../errors.ts";
-import { AtomicFile } from "../../fs/atomic.ts";
+import { AtomicFile, cleanStaleTemps } from "../../fs/atomic.ts";
 import { ACL_ACCESS, getxattr, setxattr } from "../../sys/index.ts";
 import { type Logger, silentLogger } from "../../log/logger.ts";
 import { type Item, looksLikePem } from "./plan.ts";
@@ -59,6 +59,7 @@ export async function deployItems(dir: string, items: readonly Item[], opts: Dep
   try {
     await fsp.mkdir(dir, { recursive: true });
     await fsp.chmod(dir, 0o755);
+    await cleanStaleTemps(dir); // left by a run killed mid-write
   } catch (e) {
     throw new RkeToolsError(ErrorCode.Io, `Cannot deploy certificates: cannot create ${dir}: ${(e as Error).message}`, { cause: e });
   }

@@ -5,7 +5,8 @@
  * changes); it is accepted and ignored, as are any other arguments, as the original did.
  */
 import { runPlain } from "../../cli/plain.ts";
-import { AtomicFile } from "../../fs/atomic.ts";
+import { dirname } from "node:path";
+import { AtomicFile, cleanStaleTemps } from "../../fs/atomic.ts";
 import type { ToolMain } from "../tool.ts";
 import { parseControlPlaneHosts } from "./hosts.ts";
 import { execNginx, locateNginx, testConfig } from "./nginx.ts";
@@ -33,6 +34,7 @@ export const main: ToolMain = (argv, ctx) =>
       });
       // Checked under its temporary name, so that a config nginx refuses never replaces a good one.
       const nginx = locateNginx(s, env.PATH);
+      await cleanStaleTemps(dirname(s.confPath)); // left by a run killed mid-write
       const file = await AtomicFile.create(s.confPath, { mode: 0o644 });
       try {
         await file.write(new TextEncoder().encode(conf));
