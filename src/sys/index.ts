@@ -25,4 +25,4 @@ export {
 } from "./mount.ts";
 export { readMountInfo, parseMountInfo, mountAt, propagationOf, type MountInfo, type Propagation } from "./mountinfo.ts";
 export { SysError, nameOfErrno } from "./errors.ts";
-export { getxattr, setxattr, ACL_ACCESS } from "./xattr.ts";
+export { getxattr, setxattr, ACL_ACCESS, type XattrOptions } from "./xattr.ts";

@@ -15,6 +15,8 @@ const SYMBOLS = {
   sigprocmask: { args: ["i32", "ptr", "ptr"], returns: "i32" },
   getxattr: { args: ["ptr", "ptr", "ptr", "u64"], returns: "i64" },
   setxattr: { args: ["ptr", "ptr", "ptr", "u64", "i32"], returns: "i32" },
+  lgetxattr: { args: ["ptr", "ptr", "ptr", "u64"], returns: "i64" },
+  lsetxattr: { args: ["ptr", "ptr", "ptr", "u64", "i32"], returns: "i32" },
   strerror: { args: ["i32"], returns: "cstring" },
   __errno_location: { args: [], returns: "ptr" },
 } as const;

@@ -12,13 +12,19 @@ const ENODATA = 61;
 const EOPNOTSUPP = 95;
 const ERANGE = 34;
 
+export interface XattrOptions {
+  /** Act on a symbolic link itself, not on what it points to (lgetxattr/lsetxattr). */
+  noFollow?: boolean;
+}
+
 /** The attribute's bytes, or undefined when the file has none (or the filesystem has no xattrs). */
-export function getxattr(path: string, name: string): Uint8Array | undefined {
+export function getxattr(path: string, name: string, opts: XattrOptions = {}): Uint8Array | undefined {
   const p = cstring(path, "path");
   const n = cstring(name, "attribute name");
+  const call = opts.noFollow ? lib().lgetxattr : lib().getxattr;
   for (let size = 256; ; size *= 4) {
     const buf = new Uint8Array(size);
-    const len = Number(lib().getxattr(p, n, buf, BigInt(size)));
+    const len = Number(call(p, n, buf, BigInt(size)));
     if (len >= 0) return buf.slice(0, len);
     const e = errno();
     if (e === ENODATA || e === EOPNOTSUPP) return undefined;
@@ -26,7 +32,8 @@ export function getxattr(path: string, name: string): Uint8Array | undefined {
   }
 }
 
-export function setxattr(path: string, name: string, value: Uint8Array): void {
-  const rc = lib().setxattr(cstring(path, "path"), cstring(name, "attribute name"), value, BigInt(value.byteLength), 0);
+export function setxattr(path: string, name: string, value: Uint8Array, opts: XattrOptions = {}): void {
+  const call = opts.noFollow ? lib().lsetxattr : lib().setxattr;
+  const rc = call(cstring(path, "path"), cstring(name, "attribute name"), value, BigInt(value.byteLength), 0);
   if (rc !== 0) throw new SysError(ErrorCode.Io, `set ${name} on ${path}`, errno());
 }
