@@ -6,3 +6,4 @@ export { downloadSnapshot, findSnapshotKey, type DownloadOptions } from "./downl
 export { deleteSnapshot, type DeleteOptions } from "./delete.ts";
 export { rotateSnapshots, type RotateOptions } from "./retention.ts";
 export { parseRfc3339 } from "./rfc3339.ts";
+export { connectFromFlags } from "./connect.ts";

@@ -78,10 +78,10 @@ describe("delete", () => {
     expect(readdirSync(d.backup).length).toBe(4);
   });
 
-  test("--s3-backup (no cleanup) says it is not built yet before touching anything", async () => {
+  test("--s3-backup (no cleanup) with bad S3 flags: one line naming the flag, before touching anything", async () => {
     const r = await run("--name", "d1", "--s3-backup");
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toContain("delete --s3-backup is not built yet");
+    expect(lastLine(r.stderr)).toContain("--s3-bucketName is empty");
     expect(existsSync(B("d1.zip"))).toBe(true);
   });
 });

@@ -68,9 +68,9 @@ describe("extractstatefile", () => {
     expect(lastLine(slash.stderr)).toContain("contains '/'");
   });
 
-  test("--s3-backup says it is not built yet, and does nothing", async () => {
+  test("--s3-backup with bad S3 flags: one line naming the flag, nothing extracted", async () => {
     const r = await run("--name", "snap1", "--s3-backup");
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toContain("extractstatefile --s3-backup is not built yet");
+    expect(lastLine(r.stderr)).toContain("--s3-bucketName is empty");
   });
 });

@@ -2,7 +2,7 @@ import { defineGoCommand } from "../../../cli/command.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
 import { extractStateFile } from "../restore/extract-state.ts";
-import { requireName, s3NotBuilt } from "../restore/files.ts";
+import { requireName } from "../restore/files.ts";
 import { applyLogFlags } from "./common.ts";
 
 export default defineGoCommand({
@@ -15,8 +15,11 @@ export default defineGoCommand({
     const name = requireName(flags.name);
     const paths = pathsFrom(env);
     log.info(`Trying to get statefile from backup [${name}]`);
-    // With S3 flags the archive is first fetched into /backup (original §10); the S3 issue wires it here.
-    if (flags["s3-backup"]) throw s3NotBuilt("extractstatefile");
+    // With S3 flags the archive is first fetched into /backup (original §10).
+    if (flags["s3-backup"]) {
+      const s3 = await import("../../../s3/index.ts");
+      await s3.downloadSnapshot(await s3.connectFromFlags(flags, env, { log, signal }), name, paths.backup, { log, signal });
+    }
     const r = await extractStateFile(name, { paths, signal, log });
     log.info(`Successfully extracted file [${r.entry}] from file [${r.zip}] to destination [${r.dest}]`);
   },

@@ -1,0 +1,74 @@
+/** `delete --s3-backup` and `extractstatefile --s3-backup` through the compiled binary against the gateway. */
+import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { lastLine, runTool } from "../support/bin.ts";
+import { describeWith } from "../support/components.ts";
+import { writeGoZip } from "../support/go-zip.ts";
+import { createBucket, gateway, listKeys, putObject, removeBucket, s3Gateway } from "../support/s3.ts";
+import { restoreDirs, type RestoreDirs } from "../etcd-backup/restore-env.ts";
+
+setDefaultTimeout(60_000);
+
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+describeWith([s3Gateway], "restore commands with --s3-backup", () => {
+  let d: RestoreDirs;
+  let bucket: string;
+  const env = () => ({ ...d.env, S3_ACCESS_KEY: b64(gateway().accessKey), S3_SECRET_KEY: b64(gateway().secretKey) });
+  const s3 = (folder = "") => [
+    `--s3-endpoint=${gateway().endpoint}`, `--s3-bucketName=${bucket}`, "--s3-region=", `--s3-endpoint-ca=${b64(gateway().caPem)}`, ...(folder ? [`--s3-folder=${folder}`] : []),
+  ];
+  const tool = (cmd: string, args: string[], e = env()) => runTool("rke-etcd-backup", ["etcd-backup", cmd, ...args], { env: e });
+
+  beforeAll(() => {
+    bucket = createBucket();
+  });
+  afterAll(() => removeBucket(bucket), 120_000);
+  beforeEach(() => (d = restoreDirs("s3-restore")));
+  afterEach(() => d.cleanup());
+
+  test("delete: local files, then exactly [folder/]<name> and [folder/]<name>.zip in the bucket", async () => {
+    const obj = join(d.root, "obj");
+    writeFileSync(obj, "x");
+    for (const k of ["f/d1", "f/d1.zip", "f/d10.zip", "f/d1-x.zip", "d1.zip"]) putObject(bucket, k, obj);
+    writeFileSync(join(d.backup, "d1.zip"), "z");
+    const r = await tool("delete", ["--name", "d1", "--s3-backup", ...s3("f")]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(d.backup)).toEqual([]);
+    expect(listKeys(bucket).filter((k) => k.startsWith("f/") || k === "d1.zip").sort()).toEqual(["d1.zip", "f/d1-x.zip", "f/d10.zip"]);
+    expect(lastLine(r.stderr)).toMatch(/msg="removed backups: f\/d1(\.zip)?, f\/d1(\.zip)? from object store"$/);
+    expect(r.stderr).not.toContain(gateway().secretKey);
+  });
+
+  test("delete: a missing bucket fails after the local delete, with the original's text", async () => {
+    writeFileSync(join(d.backup, "d2.zip"), "z");
+    const r = await tool("delete", ["--name", "d2", "--s3-backup", ...s3().map((a) => (a.startsWith("--s3-bucketName") ? "--s3-bucketName=nope-missing" : a))]);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain("failed to set s3 server: bucket nope-missing is not found");
+    expect(existsSync(join(d.backup, "d2.zip"))).toBe(false);
+  });
+
+  test("extractstatefile: downloads the archive into /backup first, then extracts the state file", async () => {
+    const state = JSON.stringify({ desiredState: {}, currentState: { x: 1 } });
+    const zip = join(d.root, "up.zip");
+    await writeGoZip(zip, [
+      { name: "/backup/es1", data: Buffer.alloc(50_000, 7) },
+      { name: "/etc/kubernetes/es1.rkestate", data: Buffer.from(state), mode: 0o100644 },
+    ]);
+    putObject(bucket, "rke/es1.zip", zip);
+    const r = await tool("extractstatefile", ["--name", "es1", "--s3-backup", ...s3("rke")]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(d.tmp, "cluster.rkestate"), "utf8")).toBe(state);
+    expect(statSync(join(d.backup, "es1.zip")).mode & 0o777).toBe(0o600);
+    expect(r.stderr).toContain("Successfully downloaded [rke/es1.zip]");
+  });
+
+  test("extractstatefile: nothing in the bucket is the original's text, nothing written", async () => {
+    const r = await tool("extractstatefile", ["--name", "none", "--s3-backup", ...s3("rke")]);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain("failed to download s3 backup: no backups found");
+    expect(readdirSync(d.backup)).toEqual([]);
+    expect(existsSync(join(d.tmp, "cluster.rkestate"))).toBe(false);
+  });
+});
