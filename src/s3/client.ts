@@ -17,6 +17,8 @@ import { child, children, parseXml, text, type XmlNode } from "./xml.ts";
 export interface ObjectInfo {
   key: string;
   size: number;
+  /** LastModified from the listing; undefined when the store sent none. */
+  lastModified?: Date;
 }
 
 export interface HeadInfo {
@@ -141,7 +143,8 @@ export class S3Client {
       for (const c of children(result, "Contents")) {
         const raw = text(c, "Key");
         last = raw;
-        yield { key: encoded ? queryUnescape(raw) ?? raw : raw, size: Number(text(c, "Size") || 0) };
+        const modified = text(c, "LastModified");
+        yield { key: encoded ? queryUnescape(raw) ?? raw : raw, size: Number(text(c, "Size") || 0), lastModified: modified ? new Date(modified) : undefined };
       }
       if (text(result, "IsTruncated") !== "true") return;
       token = v1 ? text(result, "NextMarker") || last : text(result, "NextContinuationToken");

@@ -1,7 +1,6 @@
 import { writeSync } from "node:fs";
 import { defineGoCommand } from "../../../cli/command.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
-import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import * as f from "../flags.ts";
 import { listLocal } from "../inspect/list.ts";
 import { outputFlag, parseOutput, renderList } from "../inspect/render.ts";
@@ -14,8 +13,11 @@ export default defineGoCommand({
   async run({ flags, log, env, signal }) {
     applyLogFlags(log, flags);
     const output = parseOutput(flags.output);
-    if (flags["s3-backup"]) throw new RkeToolsError(ErrorCode.NotImplemented, "list --s3-backup is not built yet");
     const records = await listLocal(pathsFrom(env).backup, { signal });
+    if (flags["s3-backup"]) {
+      const s3 = await import("../inspect/s3.ts"); // loaded only when asked
+      records.push(...(await s3.listS3(await s3.connectS3(flags, env, { log, signal }), { signal })));
+    }
     writeSync(1, renderList(records, output));
   },
 });

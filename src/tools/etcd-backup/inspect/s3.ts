@@ -1,0 +1,119 @@
+/**
+ * `list` and `verify` against the bucket (`--s3-backup` and the S3 flags): keys
+ * `[folder/]<name>.zip|.tar.gz|.tar.zst`, and legacy raw `[folder/]<name>`. The SHA-256 stored at
+ * upload (object metadata) is shown by list and checked by verify. Verify reads the object into a
+ * temporary file in the backup folder (a zip needs random access), removed afterwards.
+ */
+import { basename, join } from "node:path";
+import { archiveFileNames, entryNames, parseArchiveFileName } from "../../../archive/format.ts";
+import { compressionOf } from "../../../archive/tar-compression.ts";
+import { readTar, sameEntryName } from "../../../archive/tar-reader.ts";
+import { ErrorCode, RkeToolsError } from "../../../errors.ts";
+import { AtomicFile } from "../../../fs/atomic.ts";
+import type { Logger } from "../../../log/logger.ts";
+import { createS3Client, keyFor, s3ConfigFromFlags, type S3Client, type S3Flags } from "../../../s3/index.ts";
+import { SHA256_META } from "../../../s3/sha256.ts";
+import type { SnapshotRecord } from "./list.ts";
+import { sortRecords } from "./list.ts";
+import { formatOfHead, verifySnapshotFile, type VerifyReport } from "./verify.ts";
+
+export function connectS3(flags: S3Flags, env: Record<string, string | undefined>, opts: { log: Logger; signal?: AbortSignal }): Promise<S3Client> {
+  return createS3Client(s3ConfigFromFlags(flags, env, { log: opts.log }), opts);
+}
+
+/** Enough of a tar archive's start to hold its first header(s): ours put the state file first. */
+const HEAD_BYTES = 64 * 1024;
+
+export async function listS3(client: S3Client, opts: { signal?: AbortSignal } = {}): Promise<SnapshotRecord[]> {
+  const folder = client.config.folder;
+  const prefix = folder === "" ? "" : `${folder}/`;
+  const records: SnapshotRecord[] = [];
+  for await (const obj of client.list(prefix, { signal: opts.signal })) {
+    const file = obj.key.slice(prefix.length);
+    if (file === "" || file.includes("/")) continue;
+    const byName = parseArchiveFileName(file);
+    const head = await rangeGet(client, obj.key, HEAD_BYTES, opts.signal);
+    const format = formatOfHead(head) ?? byName?.format;
+    if (!format) continue; // not a snapshot
+    const name = format === "raw" ? file : (byName?.name ?? file);
+    const meta = await client.headObject(obj.key, { signal: opts.signal });
+    records.push({
+      location: "s3",
+      name,
+      format,
+      path: obj.key,
+      size: obj.size,
+      time: obj.lastModified ?? new Date(0),
+      stateFile: await stateInHead(head, name, format),
+      sha256: meta?.metadata[SHA256_META] || undefined,
+    });
+  }
+  return sortRecords(records);
+}
+
+/** From the first bytes only: tar (state first); a zip keeps its directory at the end (unknown). */
+async function stateInHead(head: Uint8Array, name: string, format: SnapshotRecord["format"]): Promise<boolean | undefined> {
+  if (format === "raw") return false;
+  if (format === "zip") return undefined;
+  const names = entryNames(name, format);
+  let found: boolean | undefined;
+  try {
+    await readTar(
+      (async function* () {
+        yield head;
+      })(),
+      { compression: compressionOf(format), label: "head" },
+      async (h) => {
+        found = sameEntryName(h.name, names.state);
+        return "stop";
+      },
+    );
+  } catch {
+    return found;
+  }
+  return found;
+}
+
+async function rangeGet(client: S3Client, key: string, bytes: number, signal?: AbortSignal): Promise<Uint8Array> {
+  const res = await client.request("GET", key, { signal, headers: { Range: `bytes=0-${bytes - 1}` }, accept: [416] });
+  if (res.status === 416) return new Uint8Array(0); // an empty object
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+export async function verifyS3Snapshot(
+  client: S3Client,
+  name: string,
+  backupDir: string,
+  opts: { signal?: AbortSignal; log?: Logger } = {},
+): Promise<VerifyReport[]> {
+  const reports: VerifyReport[] = [];
+  const keys = [...archiveFileNames(name), name].map((n) => keyFor(client.config, n));
+  for (const key of keys) {
+    const head = await client.headObject(key, { signal: opts.signal });
+    if (!head) continue;
+    opts.log?.debug("Verifying", { key });
+    const file = await AtomicFile.create(join(backupDir, basename(key)));
+    try {
+      const res = await client.request("GET", key, { signal: opts.signal });
+      for await (const chunk of res.body ?? []) await file.write(chunk);
+      if (file.written !== head.size) {
+        throw new RkeToolsError(ErrorCode.S3, `Cannot verify snapshot ${name}: s3 object ${key} delivered ${file.written} of ${head.size} bytes`);
+      }
+      const sha = head.metadata[SHA256_META];
+      const report = await verifySnapshotFile(file.tempPath, name, { signal: opts.signal, stored: sha ? { sha256: sha, from: "x-amz-meta-sha256" } : undefined });
+      report.target = `s3://${client.bucket}/${key}`;
+      for (const c of report.checks) c.detail = c.detail.split(file.tempPath).join(report.target);
+      // The temporary file's name says nothing; the key's does.
+      const f = report.checks.find((c) => c.check === "format");
+      const named = parseArchiveFileName(basename(key))?.format;
+      if (f && f.status === "ok" && named && report.format && named !== report.format) f.detail += `; the key says ${named}, readers go by the bytes`;
+      reports.push(report);
+    } finally {
+      await file.abort(); // never kept: verify only reads
+    }
+  }
+  if (reports.length === 0) {
+    throw new RkeToolsError(ErrorCode.NotFound, `Cannot verify snapshot ${name}: none of ${keys.join(", ")} is in bucket ${client.bucket}`);
+  }
+  return reports;
+}

@@ -1,0 +1,110 @@
+/**
+ * `list --s3-backup` and `verify --s3-backup` against the S3 gateway: keys in a folder, the
+ * SHA-256 stored at upload shown and checked, a damaged object refused, nothing left behind.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ArchiveFormat } from "../../src/archive/format.ts";
+import { writeSnapshotTar } from "../../src/archive/tar-snapshot.ts";
+import { AtomicFile } from "../../src/fs/atomic.ts";
+import { createS3Client } from "../../src/s3/client.ts";
+import { s3ConfigFromFlags } from "../../src/s3/config.ts";
+import { uploadSnapshot } from "../../src/s3/upload.ts";
+import { lastLine, runTool } from "../support/bin.ts";
+import { describeWith } from "../support/components.ts";
+import { captureLog, createBucket, gatewayFlags, putObject, removeBucket, s3Gateway } from "../support/s3.ts";
+import { makeDirs, type Dirs } from "./save-helpers.ts";
+
+const FOLDER = "rke/etcd";
+let bucket: string;
+let dirs: Dirs;
+let args: string[];
+
+/** An etcd-like snapshot: random bytes, then the SHA-256 of them. */
+function fakeSnapshot(n: number): Buffer {
+  const body = randomBytes(n);
+  return Buffer.concat([body, createHash("sha256").update(body).digest()]);
+}
+
+async function makeTar(path: string, format: Exclude<ArchiveFormat, "zip">, name: string, data: Buffer): Promise<void> {
+  const file = await AtomicFile.create(path);
+  await writeSnapshotTar(file, format, { name, snapshot: (async function* () { yield data; })(), snapshotSize: () => data.byteLength, state: { data: Buffer.from("{}"), mode: 0o400 } });
+  await file.commit();
+}
+
+const tool = (cmd: string, extra: string[]) => runTool("rke-etcd-backup", ["etcd-backup", cmd, "--s3-backup", ...args, ...extra], { env: dirs.env });
+
+describeWith([s3Gateway], "list and verify in S3", () => {
+  beforeAll(async () => {
+    bucket = createBucket();
+    dirs = makeDirs();
+    const flags = gatewayFlags(bucket, { "s3-folder": FOLDER });
+    args = Object.entries(flags).map(([k, v]) => `--${k}=${v}`);
+    const log = captureLog().log;
+    const client = await createS3Client(s3ConfigFromFlags(flags, {}, { log }), { log });
+    const src = join(dirs.root, "src");
+    mkdirSync(src);
+    await makeTar(join(src, "good.tar.zst"), "tar.zst", "good", fakeSnapshot(300_000));
+    await uploadSnapshot(client, join(src, "good.tar.zst"), `${FOLDER}/good.tar.zst`, { log });
+    await makeTar(join(src, "plain.tar.gz"), "tar.gz", "plain", fakeSnapshot(200_000));
+    putObject(bucket, `${FOLDER}/plain.tar.gz`, join(src, "plain.tar.gz")); // no digest stored (as the original uploads)
+    // Damaged after upload: the stored digest is the good archive's.
+    await makeTar(join(src, "bad.tar.zst"), "tar.zst", "bad", fakeSnapshot(300_000));
+    await uploadSnapshot(client, join(src, "bad.tar.zst"), `${FOLDER}/bad.tar.zst`, { log });
+    const sha = createHash("sha256").update(readFileSync(join(src, "bad.tar.zst"))).digest("hex");
+    const buf = readFileSync(join(src, "bad.tar.zst"));
+    for (let i = 2000; i < 2100; i++) buf[i] = buf[i]! ^ 0x3c;
+    writeFileSync(join(src, "bad-bytes"), buf);
+    putObject(bucket, `${FOLDER}/bad.tar.zst`, join(src, "bad-bytes"), [`x-amz-meta-sha256: ${sha}`]);
+    putObject(bucket, "outside-the-folder.tar.zst", join(src, "good.tar.zst"));
+  }, 60_000);
+  afterAll(() => {
+    if (bucket) removeBucket(bucket);
+    dirs?.cleanup();
+  }, 60_000);
+
+  test("list shows the folder's snapshots with format, state file and stored SHA-256", async () => {
+    const r = await tool("list", ["--output", "json"]);
+    expect(r.code).toBe(0);
+    const records = JSON.parse(r.stdout) as { location: string; name: string; format: string; path: string; stateFile: boolean | null; sha256: string | null; time: string }[];
+    expect(records.map((x) => x.name).sort()).toEqual(["bad", "good", "plain"]);
+    const good = records.find((x) => x.name === "good")!;
+    expect(good).toMatchObject({ location: "s3", format: "tar.zst", path: `${FOLDER}/good.tar.zst`, stateFile: true });
+    expect(good.sha256).toBe(createHash("sha256").update(readFileSync(join(dirs.root, "src", "good.tar.zst"))).digest("hex"));
+    expect(Date.now() - Date.parse(good.time)).toBeLessThan(3_600_000);
+    expect(records.find((x) => x.name === "plain")).toMatchObject({ format: "tar.gz", sha256: null, stateFile: true });
+    const text = await tool("list", []);
+    expect(text.stdout).toMatch(/^s3 +good +tar\.zst +[\d.]+ KiB +\S+ +yes +[0-9a-f]{64}$/m);
+  });
+
+  test("verify reads the object whole and checks the stored SHA-256", async () => {
+    const r = await tool("verify", ["--name", "good"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`s3://${bucket}/${FOLDER}/good.tar.zst: verified`);
+    expect(r.stdout).toMatch(/ok +stored SHA-256 +matches x-amz-meta-sha256: [0-9a-f]{64}/);
+    expect(r.stdout).toMatch(/ok +etcd SHA-256 trailer +matches/);
+    expect(readdirSync(dirs.backup)).toEqual([]);
+  });
+
+  test("an object without a stored digest verifies on its own checks", async () => {
+    const r = await tool("verify", ["--name", "plain"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/- +stored SHA-256 +none stored/);
+  });
+
+  test("a damaged object fails with one clear line and leaves nothing behind", async () => {
+    const r = await tool("verify", ["--name", "bad"]);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toMatch(new RegExp(`Cannot verify snapshot bad: s3://${bucket}/${FOLDER}/bad\\.tar\\.zst: (integrity|stored SHA-256): `));
+    expect(r.stdout).not.toContain(".rke-tmp-");
+    expect(readdirSync(dirs.backup)).toEqual([]);
+  });
+
+  test("a name not in the bucket", async () => {
+    const r = await tool("verify", ["--name", "absent"]);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain(`Cannot verify snapshot absent: none of ${FOLDER}/absent.zip, ${FOLDER}/absent.tar.gz, ${FOLDER}/absent.tar.zst, ${FOLDER}/absent is in bucket ${bucket}`);
+  });
+});
