@@ -1,9 +1,10 @@
 /**
- * `delete --s3-backup`: removes exactly `[folder/]<name>` and `[folder/]<name>.zip`. The original
+ * `delete --s3-backup`: removes exactly `[folder/]<name>` and `[folder/]<name>.zip` (and `.tar.gz`, `.tar.zst`). The original
  * removed every key starting with the name, so deleting `snap1` also deleted `snap10.zip` (spec
  * d-18a, original §14.6); RKE cannot tell the difference. Keys are found by listing, so that
  * URL-encoded keys (GCS) match as they do for download.
  */
+import { archiveFileNames } from "../archive/format.ts";
 import { messageOf } from "../errors.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { queryUnescape, type S3Client } from "./client.ts";
@@ -18,7 +19,7 @@ export interface DeleteOptions {
 export async function deleteSnapshot(client: S3Client, name: string, opts: DeleteOptions = {}): Promise<string[]> {
   const log = opts.log ?? client.log ?? silentLogger;
   const prefix = keyFor(client.config, name);
-  const wanted = new Set([prefix, `${prefix}.zip`]);
+  const wanted = new Set([prefix, ...archiveFileNames(prefix)]);
   const matches: string[] = [];
   try {
     for await (const obj of client.list(prefix, { signal: opts.signal })) {

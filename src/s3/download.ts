@@ -1,11 +1,12 @@
 /**
  * Download of a snapshot (spec a.4, d-13): list `[folder/]<name>` one level deep, take the first key
- * that is `<name>` or `<name>.zip` (also after URL-unescaping, for GCS), stream it to a temporary
+ * that is `<name>` or `<name>.zip` (or `.tar.gz`, `.tar.zst`: docs/archive-formats.md; also after URL-unescaping, for GCS), stream it to a temporary
  * file in the backup folder (0600), resume with a ranged GET after a dropped or stalled connection,
  * check the size and the SHA-256 recorded at upload (when there is one), then rename it to
  * `<backupDir>/<basename(key)>`. Nothing half-written is left under the final name.
  */
 import { basename, join } from "node:path";
+import { archiveFileNames } from "../archive/format.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../errors.ts";
 import { AtomicFile } from "../fs/atomic.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
@@ -30,7 +31,7 @@ export const DEFAULT_DOWNLOAD_RETRY = retryPolicy({ attempts: 5, delayMs: 1000, 
 /** The key to download for `name`, as the original matches it; undefined when none. */
 export async function findSnapshotKey(client: S3Client, name: string, opts: { log?: Logger; signal?: AbortSignal } = {}): Promise<string | undefined> {
   const prefix = keyFor(client.config, name);
-  const wanted = new Set([prefix, `${prefix}.zip`]);
+  const wanted = new Set([prefix, ...archiveFileNames(prefix)]);
   for await (const obj of client.list(prefix, { signal: opts.signal })) {
     opts.log?.debug(`found key: [${obj.key}]`);
     if (wanted.has(obj.key)) return obj.key;

@@ -17,7 +17,8 @@ export interface RotateOptions {
   retention?: Duration;
 }
 
-const ROLLING = /.+_etcd(|.zip)$/;
+// The tar formats (docs/archive-formats.md) are rolled like the zip.
+const ROLLING = /.+_etcd(|.zip|\.tar\.gz|\.tar\.zst)$/;
 
 /** Returns the keys deleted. */
 export async function rotateSnapshots(client: S3Client, cutoff: Date, opts: RotateOptions = {}): Promise<string[]> {

@@ -8,6 +8,7 @@
  */
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
+import { contentTypeOf, parseArchiveFileName } from "../archive/format.ts";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
@@ -52,7 +53,7 @@ export function uploadRetryPolicy(s3Retries: number): RetryPolicy {
 
 export async function uploadSnapshot(client: S3Client, zipPath: string, key: string, opts: UploadOptions = {}): Promise<UploadResult> {
   const log = opts.log ?? client.log ?? silentLogger;
-  const name = basename(zipPath).replace(/\.zip$/, "");
+  const name = parseArchiveFileName(basename(zipPath))?.name ?? basename(zipPath);
   const fail = (e: unknown) =>
     isRkeToolsError(e, ErrorCode.Aborted) ? e : new RkeToolsError(ErrorCode.S3Upload, `failed to upload etcd snapshot file: ${messageOf(e)}`, { cause: e });
 
@@ -75,7 +76,7 @@ export async function uploadSnapshot(client: S3Client, zipPath: string, key: str
 
   log.info(`invoking uploading backup file [${key}] to s3`);
   const sha256 = opts.sha256 ?? (await sha256File(zipPath, opts.signal));
-  const headers = { "Content-Type": "application/zip", [`x-amz-meta-${SHA256_META}`]: sha256 };
+  const headers = { "Content-Type": contentTypeOf(parseArchiveFileName(key)?.format ?? "zip"), [`x-amz-meta-${SHA256_META}`]: sha256 };
   const policy = opts.retry ?? uploadRetryPolicy(0);
   let parts = 1;
   try {
