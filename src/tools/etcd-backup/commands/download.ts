@@ -1,14 +1,30 @@
 import { defineGoCommand } from "../../../cli/command.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
+import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
+import { parseEndpoint } from "../restore/endpoint.ts";
+import { rawPathOf, requireName, s3NotBuilt } from "../restore/files.ts";
+import { peerDownload, peerUrl } from "../restore/peer-download.ts";
+import { SERVE_PORT } from "../restore/serve.ts";
+import { requireTls, servePortFrom } from "../restore/tls-flags.ts";
 import { applyLogFlags } from "./common.ts";
 
 export default defineGoCommand({
   name: "download",
   description: "Download an etcd snapshot from s3 or from a peer node",
   flags: f.commonFlags,
-  run({ flags, log }) {
+  async run({ flags, log, env, signal }) {
     applyLogFlags(log, flags);
-    throw new RkeToolsError(ErrorCode.NotImplemented, "download is not built yet (issues 4, 5)");
+    log.info("Initializing Download Backups");
+    if (flags["s3-backup"]) throw s3NotBuilt("download"); // the S3 issue: `return s3Download(…)`
+
+    const name = requireName(flags.name);
+    if (!flags["local-endpoint"]) throw new RkeToolsError(ErrorCode.InvalidInput, "local-endpoint is required");
+    const endpoint = parseEndpoint(flags["local-endpoint"], servePortFrom(env, SERVE_PORT));
+    const tls = requireTls(flags);
+    log.info(`Invoking downloading backup files: ${name}`);
+    log.info(`Trying to download backup file from: ${peerUrl(endpoint, name)}`);
+    await peerDownload(name, { endpoint, tls, dest: rawPathOf(pathsFrom(env), name), signal, log });
+    log.info(`Successfully download ${name} from ${endpoint.display} `);
   },
 });

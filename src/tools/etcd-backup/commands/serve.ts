@@ -1,14 +1,23 @@
 import { defineGoCommand } from "../../../cli/command.ts";
-import { ErrorCode, RkeToolsError } from "../../../errors.ts";
+import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
+import { prepareSnapshot } from "../restore/extract.ts";
+import { requireName } from "../restore/files.ts";
+import { SERVE_PORT, serveSnapshot } from "../restore/serve.ts";
+import { requireTls, serveHostsFrom, servePortFrom } from "../restore/tls-flags.ts";
 import { applyLogFlags } from "./common.ts";
 
 export default defineGoCommand({
   name: "serve",
   description: "Serve a snapshot to the other etcd nodes over HTTPS with mutual TLS on :2379",
   flags: [f.name, f.cacert, f.cert, f.key, f.logFormat] as const,
-  run({ flags, log }) {
+  async run({ flags, log, env, signal }) {
     applyLogFlags(log, flags);
-    throw new RkeToolsError(ErrorCode.NotImplemented, "serve is not built yet (issue 4)");
+    // Unlike the original, flags are checked before the (long) extraction.
+    const name = requireName(flags.name);
+    const tls = requireTls(flags);
+    const port = servePortFrom(env, SERVE_PORT);
+    const { file } = await prepareSnapshot(name, { paths: pathsFrom(env), signal, log });
+    await serveSnapshot(file, { name, tls, port, hostnames: serveHostsFrom(env), signal, log });
   },
 });

@@ -1,0 +1,34 @@
+/**
+ * serve's first step (original §8): when `/backup/<name>.zip` exists, its entry `/backup/<name>`
+ * becomes `/backup/<name>`, because the peers need the uncompressed bytes (spec d-16). Unlike the
+ * original, it writes a temporary file (0600) and renames it, so a failed extraction leaves no
+ * truncated snapshot behind, and the caller validates its flags first.
+ */
+import { existsSync } from "node:fs";
+import { snapshotEntryName } from "../../../archive/layout.ts";
+import { extractEntryToFile } from "../../../archive/zip-reader-extract.ts";
+import type { Paths } from "../../../fs/paths.ts";
+import { silentLogger, type Logger } from "../../../log/logger.ts";
+import { assertExists } from "./extract-state.ts";
+import { rawPathOf, zipPathOf } from "./files.ts";
+
+export interface PrepareOptions {
+  paths: Paths;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+/** Returns the path of the uncompressed snapshot, extracting it first when the zip is there. */
+export async function prepareSnapshot(name: string, opts: PrepareOptions): Promise<{ file: string; extracted: boolean }> {
+  const log = opts.log ?? silentLogger;
+  const zip = zipPathOf(opts.paths, name);
+  const file = rawPathOf(opts.paths, name);
+  let extracted = false;
+  if (existsSync(zip)) {
+    await extractEntryToFile(zip, snapshotEntryName(name), file, { signal: opts.signal, log });
+    log.info(`Extracted from ${zip}`);
+    extracted = true;
+  }
+  assertExists(file);
+  return { file, extracted };
+}

@@ -1,0 +1,110 @@
+/**
+ * download --local-endpoint (original §9, spec d-16): GET `https://<endpoint>:2379/<name>` with the
+ * node's client certificate. Unlike the original (InsecureSkipVerify), the server's chain IS
+ * verified against --cacert; only the name check is off, because RKE's node certificates carry no
+ * IP SANs (`checkServerIdentity: () => undefined` keeps the chain check: bun-1.4.4-facts §4).
+ * The body goes to a temporary file (0600), is fsynced, checked against Content-Length, and
+ * renamed to `/backup/<name>`: a failed or cut transfer leaves nothing under the final name, and a
+ * rerun (RKE restarts the container until it succeeds) starts clean.
+ */
+import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../errors.ts";
+import { AtomicFile } from "../../../fs/atomic.ts";
+import { silentLogger, type Logger } from "../../../log/logger.ts";
+import { abortError } from "../../../retry/policy.ts";
+import type { TlsFiles } from "../../../tls/pem.ts";
+import type { Endpoint } from "./endpoint.ts";
+
+export interface PeerDownloadOptions {
+  endpoint: Endpoint;
+  tls: TlsFiles;
+  /** Final path, `/backup/<name>`. */
+  dest: string;
+  signal?: AbortSignal;
+  log?: Logger;
+  /** Gives up when no byte arrives for this long (ms). Default 60 s. */
+  stallMs?: number;
+}
+
+/** `https://host:port/<name>`, with the name escaped only where a path needs it (':' and '+' stay). */
+export function peerUrl(endpoint: Endpoint, name: string): string {
+  return `https://${endpoint.host}:${endpoint.port}/${encodeURI(name).replace(/[?#]/g, encodeURIComponent)}`;
+}
+
+const TLS_HINTS: Record<string, string> = {
+  SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate is not signed by --cacert",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is not signed by --cacert",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate is not signed by --cacert",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's certificate is not signed by --cacert",
+  CERT_HAS_EXPIRED: "the server's certificate has expired",
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "the server closed the connection (does it trust our --cert?)",
+  EPROTO: "the TLS handshake failed (does the server trust our --cert?)",
+};
+
+function describeFetchError(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  const hint = code ? TLS_HINTS[code] : undefined;
+  return hint ? `${hint} (${code})` : messageOf(e);
+}
+
+export async function peerDownload(name: string, opts: PeerDownloadOptions): Promise<{ url: string; bytes: number }> {
+  const log = opts.log ?? silentLogger;
+  const url = peerUrl(opts.endpoint, name);
+  const stall = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stall.signal]) : stall.signal;
+  const stallMs = opts.stallMs ?? 60_000;
+  let timer = setTimeout(() => stall.abort(new Error(`no data for ${stallMs / 1000} s`)), stallMs);
+  const alive = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => stall.abort(new Error(`no data for ${stallMs / 1000} s`)), stallMs);
+  };
+  const fail = (why: string, cause?: unknown) => new RkeToolsError(ErrorCode.Http, `backup download failed: ${why} (GET ${url})`, cause === undefined ? {} : { cause });
+
+  try {
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        signal,
+        redirect: "error",
+        tls: { ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key, rejectUnauthorized: true, checkServerIdentity: () => undefined },
+      } as RequestInit);
+    } catch (e) {
+      throw signal.aborted ? abortedBy(signal, opts.signal, fail) : fail(describeFetchError(e), e);
+    }
+    if (res.status !== 200) {
+      await res.body?.cancel().catch(() => {});
+      const e = fail(`server answered ${res.status} ${res.statusText}`.trim());
+      log.error(e.message);
+      throw e;
+    }
+    const declared = res.headers.get("content-length");
+    const expected = declared === null ? undefined : Number(declared);
+    alive();
+
+    const file = await AtomicFile.create(opts.dest, { mode: 0o600 });
+    try {
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          alive();
+          file.writeSync(chunk);
+        }
+      } catch (e) {
+        if (isRkeToolsError(e)) throw e;
+        throw signal.aborted ? abortedBy(signal, opts.signal, fail) : fail(`transfer broke off after ${file.written} bytes: ${describeFetchError(e)}`, e);
+      }
+      if (expected !== undefined && file.written !== expected) throw fail(`received ${file.written} of ${expected} bytes`);
+      await file.commit();
+      return { url, bytes: file.written };
+    } catch (e) {
+      await file.abort();
+      throw e;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function abortedBy(signal: AbortSignal, outer: AbortSignal | undefined, fail: (why: string) => RkeToolsError): RkeToolsError {
+  if (outer?.aborted) return abortError(outer);
+  return fail(messageOf(signal.reason));
+}

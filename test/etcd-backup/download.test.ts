@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:tls";
+import { join } from "node:path";
+import { lastLine, runTool } from "../support/bin.ts";
+import { makePki, type Pki } from "../support/pki.ts";
+import { isServing, messages, restoreDirs, startServe, type RestoreDirs, type ServeProcess } from "./restore-env.ts";
+
+let pki: Pki;
+let src: RestoreDirs; // the serving node's /backup
+let dst: RestoreDirs; // a peer's /backup
+let serve: ServeProcess;
+const name = "c-abc12-ml-xyz_2026-11-21T04:51:14Z"; // ':' in names, as Rancher makes them
+const snap = randomBytes(3 << 20);
+const certs = (who: "node" | "foreign" = "node") => ["--cacert", pki.ca, "--cert", pki[who].cert, "--key", pki[who].key];
+
+function download(args: string[], port: number) {
+  return runTool("rke-etcd-backup", ["etcd-backup", "download", ...args], { env: { ...dst.env, RKE_TOOLS_SERVE_PORT: String(port) } });
+}
+const leftovers = () => readdirSync(dst.backup).filter((n) => n.includes(".rke-tmp-"));
+
+beforeAll(async () => {
+  pki = makePki();
+  src = restoreDirs("download-src");
+  dst = restoreDirs("download-dst");
+  writeFileSync(join(src.backup, name), snap); // a raw snapshot: serve serves it as is
+  const s = await startServe(src.env, ["--name", name, ...certs()]);
+  if (!isServing(s)) throw new Error(s.stderr);
+  serve = s;
+});
+afterAll(async () => {
+  await serve?.stop();
+  src.cleanup();
+  dst.cleanup();
+});
+
+describe("download --local-endpoint", () => {
+  test("fetches the snapshot from serve into /backup/<name> (0600), with the original's four lines", async () => {
+    const r = await download(["--name", name, "--local-endpoint", "127.0.0.1", ...certs()], serve.port);
+    expect(r.code).toBe(0);
+    expect(messages(r.stderr)).toEqual([
+      "Initializing Download Backups",
+      `Invoking downloading backup files: ${name}`,
+      `Trying to download backup file from: https://127.0.0.1:${serve.port}/${name}`,
+      `Successfully download ${name} from 127.0.0.1 `,
+    ]);
+    expect(readFileSync(join(dst.backup, name)).equals(snap)).toBe(true);
+    expect(statSync(join(dst.backup, name)).mode & 0o777).toBe(0o600);
+    expect(leftovers()).toEqual([]);
+  });
+
+  test("is idempotent: a rerun replaces a stale file", async () => {
+    writeFileSync(join(dst.backup, name), "stale");
+    const r = await download(["--name", name, "--local-endpoint", "127.0.0.1", ...certs()], serve.port);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dst.backup, name)).equals(snap)).toBe(true);
+  });
+
+  test("an IPv6 endpoint goes in brackets", async () => {
+    const r = await download(["--name", name, "--local-endpoint", "::1", ...certs()], serve.port);
+    expect(r.code).toBe(0);
+    expect(messages(r.stderr)[2]).toBe(`Trying to download backup file from: https://[::1]:${serve.port}/${name}`);
+    expect(readFileSync(join(dst.backup, name)).equals(snap)).toBe(true);
+  });
+
+  test("a name serve does not have: 404, exit 1, no file", async () => {
+    const r = await download(["--name", "other", "--local-endpoint", "127.0.0.1", ...certs()], serve.port);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain("level=fatal");
+    expect(lastLine(r.stderr)).toContain("backup download failed: server answered 404 Not Found");
+    expect(r.stderr).toContain("level=error");
+    expect(existsSync(join(dst.backup, "other"))).toBe(false);
+    expect(leftovers()).toEqual([]);
+  });
+
+  test("our certificate refused by serve (foreign CA): exit 1, no file", async () => {
+    const r = await download(["--name", "x1", "--local-endpoint", "127.0.0.1", "--cacert", pki.ca, "--cert", pki.foreign.cert, "--key", pki.foreign.key], serve.port);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain("backup download failed:");
+    expect(existsSync(join(dst.backup, "x1"))).toBe(false);
+  });
+
+  test("nothing listening: connection refused, exit 1", async () => {
+    const r = await download(["--name", name, "--local-endpoint", "127.0.0.1", ...certs()], 1);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain("connection refused");
+  });
+
+  test("flags are checked first, with the original's texts", async () => {
+    const cases: [string[], string][] = [
+      [["--local-endpoint", "127.0.0.1", ...certs()], "snapshot name is required"],
+      [["--name", name, ...certs()], "local-endpoint is required"],
+      [["--name", name, "--local-endpoint", "127.0.0.1"], "cacert, cert and key are required"],
+      [["--name", "../x", "--local-endpoint", "127.0.0.1", ...certs()], "contains '/'"],
+      [["--name", name, "--local-endpoint", "127.0.0.1:x", ...certs()], "invalid --local-endpoint"],
+      [["--name", name, "--s3-backup"], "download --s3-backup is not built yet"],
+    ];
+    for (const [args, text] of cases) {
+      const r = await download(args, serve.port);
+      expect(r.code).toBe(1);
+      expect(lastLine(r.stderr)).toContain(text);
+    }
+  });
+});
+
+describe("download verifies the server", () => {
+  test("a serve whose certificate comes from a foreign CA is refused", async () => {
+    const rogue = restoreDirs("download-rogue");
+    writeFileSync(join(rogue.backup, "snap1"), "rogue bytes");
+    // The rogue server trusts our client certificate but presents one from another CA.
+    const s = await startServe(rogue.env, ["--name", "snap1", "--cacert", pki.ca, "--cert", pki.foreign.cert, "--key", pki.foreign.key]);
+    if (!isServing(s)) throw new Error(s.stderr);
+    try {
+      const r = await download(["--name", "snap1", "--local-endpoint", "127.0.0.1", ...certs()], s.port);
+      expect(r.code).toBe(1);
+      expect(lastLine(r.stderr)).toContain("the server's certificate is not signed by --cacert");
+      expect(existsSync(join(dst.backup, "snap1"))).toBe(false);
+    } finally {
+      await s.stop();
+      rogue.cleanup();
+    }
+  });
+
+  describe("a server that cuts the body short", () => {
+    let server: Server;
+    let port = 0;
+    beforeAll(async () => {
+      server = createServer({ key: pki.read(pki.node.key), cert: pki.read(pki.node.cert), ca: pki.read(pki.ca), requestCert: true, rejectUnauthorized: true }, (sock) => {
+        sock.once("data", () => {
+          sock.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n" + "x".repeat(500));
+          sock.end();
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      port = (server.address() as { port: number }).port;
+    });
+    afterAll(() => server.close());
+
+    test("Content-Length not met: exit 1, nothing under the final name", async () => {
+      const r = await download(["--name", "cut", "--local-endpoint", "127.0.0.1", ...certs()], port);
+      expect(r.code).toBe(1);
+      expect(lastLine(r.stderr)).toMatch(/backup download failed: (received 500 of 1000 bytes|transfer broke off)/);
+      expect(existsSync(join(dst.backup, "cut"))).toBe(false);
+      expect(leftovers()).toEqual([]);
+    });
+  });
+});
