@@ -157,7 +157,7 @@ function fileBody(file: string, start: number, end: number, abort: AbortSignal, 
         else ctl.end?.();
       }
     },
-  } as unknown as UnderlyingDefaultSource<Uint8Array>);
+  } as unknown as ConstructorParameters<typeof ReadableStream<Uint8Array>>[0]);
 }
 
 interface DirectController {
