@@ -7,7 +7,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { copyFileSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ArchiveFormat } from "../../src/archive/format.ts";
+import { snapshotEntryName, stateEntryName } from "../../src/archive/layout.ts";
 import { writeSnapshotTar } from "../../src/archive/tar-snapshot.ts";
+import { ZipWriter } from "../../src/archive/zip-writer.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
 import { lastLine, runTool } from "../support/bin.ts";
 import { describeWith } from "../support/components.ts";
@@ -25,6 +27,15 @@ async function makeTar(path: string, format: Exclude<ArchiveFormat, "zip">, name
     for (let o = 0; o < data.byteLength; o += 100_000) yield data.subarray(o, o + 100_000);
   }
   await writeSnapshotTar(file, format, { name, snapshot: chunks(), snapshotSize: () => data.byteLength, state: state && { data: state, mode: 0o400 } });
+  await file.commit();
+}
+
+async function makeZip(path: string, name: string, data: Uint8Array, state?: Uint8Array): Promise<void> {
+  const file = await AtomicFile.create(path);
+  const zip = new ZipWriter(file);
+  await zip.add(snapshotEntryName(name), 0o600, data);
+  if (state) await zip.add(stateEntryName(name), 0o400, state);
+  await zip.finish();
   await file.commit();
 }
 
@@ -92,6 +103,35 @@ describeWith(etcdComponents, "verify and list", () => {
     });
   }
 
+  test("a zip (RKE's format) verifies: CRC-32 of each entry, trailer, state file", async () => {
+    const name = "zipped";
+    await makeZip(join(dirs.backup, `${name}.zip`), name, snapshot, STATE);
+    const r = await verify(name);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ok +format +zip \(magic 504b0304\)/);
+    expect(r.stdout).toMatch(/ok +integrity +CRC-32 and size of 2 zip entries, read to the end/);
+    expect(r.stdout).toMatch(new RegExp(`ok +snapshot entry +/backup/${name}, ${snapshot.byteLength} bytes`));
+    expect(r.stdout).toMatch(/ok +etcd SHA-256 trailer +matches/);
+    expect(r.stdout).toMatch(new RegExp(`ok +state file +/etc/kubernetes/${name}\\.rkestate`));
+  });
+
+  test("a zip with a flipped byte fails its CRC or inflate check; a truncated one is no zip", async () => {
+    const name = "zip-bad";
+    const path = join(dirs.backup, `${name}.zip`);
+    await makeZip(path, name, snapshot, STATE);
+    const buf = readFileSync(path);
+    const at = Math.floor(buf.byteLength / 2);
+    for (let i = at; i < at + 8; i++) buf[i] = buf[i]! ^ 0x77;
+    writeFileSync(path, buf);
+    let r = await verify(name);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toMatch(new RegExp(`Cannot verify snapshot ${name}: ${path}: integrity: zip: entry /backup/${name} of ${path} `));
+    truncateSync(path, at);
+    r = await verify(name);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain(`integrity: zip: not a valid zip file (${path}: `);
+  });
+
   test("a snapshot whose data no longer matches etcd's trailer fails, though the archive is sound", async () => {
     const name = "bad-trailer";
     const bad = Buffer.from(snapshot);
@@ -146,6 +186,7 @@ describeWith(etcdComponents, "verify and list", () => {
     expect(lines.find((l) => l.includes(" listed "))).toMatch(/^local +listed +tar\.zst +[\d.]+ KiB +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +yes +-$/);
     expect(lines.find((l) => l.includes(" listed-nostate "))).toMatch(/ tar\.gz .* no +-$/);
     expect(lines.find((l) => l.includes(" raw-one "))).toMatch(/ raw .* no +-$/);
+    expect(lines.find((l) => l.includes(" zipped "))).toMatch(/ zip .* yes +-$/);
     expect(r.stdout).not.toContain("pki.bundle");
     const j = await runTool("rke-etcd-backup", ["etcd-backup", "list", "--output", "json"], { env: dirs.env });
     const records = JSON.parse(j.stdout) as { name: string; format: string; size: number; stateFile: boolean; sha256: string | null; path: string }[];

@@ -1,17 +1,25 @@
 /**
  * Every entry of a snapshot archive, whatever its format, streamed to a visitor; the archive is
- * read to its end so that its own checks (tar headers, gzip CRC, zstd checksum, zip CRCs) run.
- * A raw snapshot (what serve and download leave in /backup) is one entry: itself.
+ * read to its end so that its own checks run (tar header checksums, gzip CRC, zstd checksum, each
+ * zip entry's CRC-32 and size). A raw snapshot (what serve and download leave in /backup) is one
+ * entry: itself.
  */
 import { createReadStream } from "node:fs";
-import { readTar } from "../../../archive/tar-reader.ts";
-import { compressionOf } from "../../../archive/tar-compression.ts";
 import { readHead, type ArchiveFormat } from "../../../archive/format.ts";
-import { readZipEntries } from "./zip-entries.ts";
+import { compressionOf } from "../../../archive/tar-compression.ts";
+import { readTar } from "../../../archive/tar-reader.ts";
+import { ZipReader } from "../../../archive/zip-reader.ts";
+import { pumpEntry } from "../../../archive/zip-reader-inflate.ts";
 
 export type StoredFormat = ArchiveFormat | "raw";
 
-export type EntryVisitor = (name: string, size: number, body: AsyncIterable<Uint8Array>) => Promise<void | "stop">;
+/** Receives one entry's bytes; a chunk is valid only during the call. */
+export interface EntrySink {
+  write(chunk: Uint8Array): void | Promise<void>;
+}
+
+/** Per entry: a sink for its bytes, undefined to read it through unseen, or "stop" to end the walk. */
+export type EntryVisitor = (name: string, size: number) => EntrySink | undefined | "stop";
 
 export interface WalkOptions {
   signal?: AbortSignal;
@@ -21,24 +29,49 @@ export interface WalkOptions {
 
 /** Returns what the format's own checks covered, for the report. */
 export async function walkEntries(path: string, format: StoredFormat, visit: EntryVisitor, opts: WalkOptions = {}): Promise<string> {
-  if (format === "zip") return readZipEntries(path, visit, opts);
+  if (format === "zip") return walkZip(path, visit, opts);
   const source = tapped(createReadStream(path, { highWaterMark: 256 * 1024 }), opts.onArchiveBytes);
   if (format === "raw") {
+    const sink = visit(path, -1);
     let size = 0;
-    await visit(path, -1, (async function* () {
-      for await (const c of source) {
-        size += c.byteLength;
-        yield c;
-      }
-    })());
+    for await (const c of source) {
+      size += c.byteLength;
+      if (sink && sink !== "stop") await sink.write(c);
+    }
     return `${size} bytes read`;
   }
   const compression = compressionOf(format);
-  const headers = await readTar(source, { compression, label: path, signal: opts.signal }, (h, body) => visit(h.name, h.size, body));
+  const headers = await readTar(source, { compression, label: path, signal: opts.signal }, async (h, body) => {
+    const sink = visit(h.name, h.size);
+    if (sink === "stop") return "stop";
+    for await (const c of body) if (sink) await sink.write(c);
+  });
   // zstd's frame header descriptor (byte 4), bit 2: the frame carries a content checksum.
   const zstdChecksum = compression === "zstd" && ((await readHead(path, 5))[4] ?? 0) & 0x04;
   const what = compression === "gzip" ? "gzip CRC-32 and length" : zstdChecksum ? "zstd content checksum" : "zstd frame (no content checksum in it)";
   return `${what} and ${headers.length} tar header checksums, read to the end`;
+}
+
+async function walkZip(path: string, visit: EntryVisitor, opts: WalkOptions): Promise<string> {
+  const zip = await ZipReader.open(path);
+  try {
+    let n = 0;
+    for (const entry of zip.entries) {
+      const sink = visit(entry.name, entry.uncompressedSize);
+      if (sink === "stop") break;
+      await pumpEntry(zip, entry, (c) => sink?.write(c), { signal: opts.signal });
+      n++;
+    }
+    if (opts.onArchiveBytes) await hashWhole(path, opts.onArchiveBytes);
+    return `CRC-32 and size of ${n} zip entries, read to the end`;
+  } finally {
+    zip.close();
+  }
+}
+
+/** A zip is read by offset, not in order: its SHA-256 takes a second, sequential pass. */
+async function hashWhole(path: string, tap: (c: Uint8Array) => void): Promise<void> {
+  for await (const c of createReadStream(path, { highWaterMark: 1024 * 1024 })) tap(c as Uint8Array);
 }
 
 async function* tapped(source: AsyncIterable<Uint8Array>, tap?: (c: Uint8Array) => void): AsyncGenerator<Uint8Array> {

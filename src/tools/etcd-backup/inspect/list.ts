@@ -8,6 +8,7 @@ import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { entryNames, parseArchiveFileName, readHead } from "../../../archive/format.ts";
 import { sameEntryName } from "../../../archive/tar-reader.ts";
+import { ZipReader } from "../../../archive/zip-reader.ts";
 import { isTempName } from "../../../fs/atomic.ts";
 import { walkEntries, type StoredFormat } from "./entries.ts";
 import { formatOfHead } from "./verify.ts";
@@ -52,26 +53,37 @@ export function sortRecords(records: SnapshotRecord[]): SnapshotRecord[] {
   return records.sort((a, b) => a.time.getTime() - b.time.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** Reads up to the state or snapshot entry; undefined when the archive cannot be read that far. */
+/**
+ * Reads only what tells: a zip's central directory, or a tar's headers up to the snapshot entry;
+ * undefined when the archive cannot be read that far.
+ */
 export async function carriesState(path: string, name: string, format: StoredFormat, signal?: AbortSignal): Promise<boolean | undefined> {
   if (format === "raw") return false;
   const names = entryNames(name, format);
-  let found = false;
   try {
+    if (format === "zip") {
+      const zip = await ZipReader.open(path);
+      try {
+        return zip.entries.some((e) => sameEntryName(e.name, names.state));
+      } finally {
+        zip.close();
+      }
+    }
+    let found = false;
     await walkEntries(
       path,
       format,
-      async (entry) => {
+      (entry) => {
         if (sameEntryName(entry, names.state)) found = true;
         // Our tar archives hold the state file first: the snapshot's header ends the search
         // without reading its data. (A state file after it, in a tar not made here, shows as
         // absent; verify reads everything.)
-        if (found || sameEntryName(entry, names.snapshot)) return "stop";
+        return found || sameEntryName(entry, names.snapshot) ? "stop" : undefined;
       },
       { signal },
     );
+    return found;
   } catch {
     return undefined;
   }
-  return found;
 }

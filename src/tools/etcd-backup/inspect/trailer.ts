@@ -22,7 +22,7 @@ export class TrailerCheck {
   private tail: Buffer = Buffer.alloc(0);
   private bytes = 0;
 
-  update(chunk: Uint8Array): void {
+  write(chunk: Uint8Array): void {
     this.bytes += chunk.byteLength;
     if (chunk.byteLength >= TRAILER_SIZE) {
       this.hash.update(this.tail);

@@ -10,7 +10,7 @@ import { entryNames, formatFromMagic, parseArchiveFileName, readHead } from "../
 import { sameEntryName } from "../../../archive/tar-reader.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import { walkEntries, type StoredFormat } from "./entries.ts";
-import { TrailerCheck, type TrailerResult } from "./trailer.ts";
+import { TrailerCheck } from "./trailer.ts";
 
 export type CheckStatus = "ok" | "fail" | "skip";
 
@@ -67,25 +67,32 @@ export async function verifySnapshotFile(path: string, name: string, opts: Verif
 
   const names = entryNames(name, format === "zip" ? "zip" : "tar.zst");
   const archiveHash = createHash("sha256");
-  let snapshot: { entry: string; size: number; trailer: TrailerResult } | undefined;
-  let state: { entry: string; size: number; json: boolean; why?: string } | undefined;
+  let trailerCheck: TrailerCheck | undefined;
+  let snapshotEntry = "";
+  let stateEntry: string | undefined;
+  const stateParts: Buffer[] = [];
+  let stateSize = 0;
   const others: string[] = [];
   try {
     const integrity = await walkEntries(
       path,
       format,
-      async (entry, _size, body) => {
-        if (format === "raw" || (!snapshot && sameEntryName(entry, names.snapshot))) {
-          const t = new TrailerCheck();
-          for await (const c of body) t.update(c);
-          const trailer = t.result();
-          snapshot = { entry: format === "raw" ? basename(path) : entry, size: trailer.bytes, trailer };
-        } else if (!state && sameEntryName(entry, names.state)) {
-          state = await readState(entry, body);
-        } else {
-          others.push(entry);
-          for await (const _ of body); // read through: its checks count too
+      (entry) => {
+        if (format === "raw" || (!trailerCheck && sameEntryName(entry, names.snapshot))) {
+          snapshotEntry = format === "raw" ? basename(path) : entry;
+          return (trailerCheck = new TrailerCheck());
         }
+        if (stateEntry === undefined && sameEntryName(entry, names.state)) {
+          stateEntry = entry;
+          return {
+            write: (c) => {
+              stateSize += c.byteLength;
+              if (stateSize <= MAX_STATE_BYTES) stateParts.push(Buffer.from(c));
+            },
+          };
+        }
+        others.push(entry);
+        return undefined; // read through all the same: its checks count too
       },
       { signal: opts.signal, onArchiveBytes: (c) => archiveHash.update(c) },
     );
@@ -96,11 +103,13 @@ export async function verifySnapshotFile(path: string, name: string, opts: Verif
     return report;
   }
   report.archiveSha256 = archiveHash.digest("hex");
+  const snapshot = trailerCheck && { entry: snapshotEntry, trailer: trailerCheck.result() };
+  const state = stateEntry === undefined ? undefined : parseState(stateEntry, stateSize, stateParts);
 
   if (!snapshot) {
     checks.push({ check: "snapshot entry", status: "fail", detail: `no entry ${names.snapshot}${others.length ? ` (entries: ${others.join(", ")})` : ""}` });
   } else {
-    checks.push({ check: "snapshot entry", status: "ok", detail: `${snapshot.entry}, ${snapshot.size} bytes` });
+    checks.push({ check: "snapshot entry", status: "ok", detail: `${snapshot.entry}, ${snapshot.trailer.bytes} bytes` });
     const t = snapshot.trailer;
     report.snapshotSha256 = t.ok ? t.trailer : undefined;
     checks.push(
@@ -134,13 +143,7 @@ export async function verifySnapshotFile(path: string, name: string, opts: Verif
   return report;
 }
 
-async function readState(entry: string, body: AsyncIterable<Uint8Array>): Promise<{ entry: string; size: number; json: boolean; why?: string }> {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const c of body) {
-    size += c.byteLength;
-    if (size <= MAX_STATE_BYTES) parts.push(Buffer.from(c));
-  }
+function parseState(entry: string, size: number, parts: Buffer[]): { entry: string; size: number; json: boolean; why?: string } {
   if (size > MAX_STATE_BYTES) return { entry, size, json: false, why: `larger than ${MAX_STATE_BYTES} bytes` };
   try {
     JSON.parse(Buffer.concat(parts).toString("utf8"));
