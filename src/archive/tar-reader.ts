@@ -24,6 +24,8 @@ export interface ReadTarOptions {
   /** Names the archive in error messages (its path or S3 key). */
   label: string;
   signal?: AbortSignal;
+  /** extractTarEntry: refuse an entry declaring more bytes (before writing any). */
+  maxBytes?: number;
 }
 
 /**
@@ -92,6 +94,9 @@ export async function extractTarEntry(
   let found: TarEntryHeader | undefined;
   await readTar(source, opts, async (header, body) => {
     if (found || !sameEntryName(header.name, entryName)) return;
+    if (opts.maxBytes !== undefined && header.size > opts.maxBytes) {
+      throw new RkeToolsError(ErrorCode.Archive, `tar: entry ${header.name} of ${opts.label} declares ${header.size} bytes, more than the ${opts.maxBytes} accepted`);
+    }
     found = header;
     for await (const chunk of body) await sink.write(chunk);
   });

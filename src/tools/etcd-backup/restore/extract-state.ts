@@ -5,12 +5,14 @@
  * destination [D]: <why>`.
  */
 import { statSync } from "node:fs";
-import { stateEntryName } from "../../../archive/layout.ts";
-import { extractEntryToFile, MAX_STATE_BYTES } from "../../../archive/zip-reader-extract.ts";
+import { basename } from "node:path";
+import { entryNames, parseArchiveFileName } from "../../../archive/format.ts";
+import { extractArchiveEntry } from "../../../archive/tar-extract.ts";
+import { MAX_STATE_BYTES } from "../../../archive/zip-reader-extract.ts";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../errors.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
-import { statePathOf, zipPathOf } from "./files.ts";
+import { archivePathOf, statePathOf } from "./files.ts";
 
 export interface ExtractStateOptions {
   paths: Paths;
@@ -25,12 +27,12 @@ export interface ExtractedState {
 }
 
 export async function extractStateFile(name: string, opts: ExtractStateOptions): Promise<ExtractedState> {
-  const zip = zipPathOf(opts.paths, name);
-  const entry = stateEntryName(name);
+  const zip = archivePathOf(opts.paths, name); // `<name>.zip`, else a tar format's archive
+  const entry = entryNames(name, parseArchiveFileName(basename(zip))?.format ?? "zip").state;
   const dest = statePathOf(opts.paths);
   assertExists(zip);
   try {
-    await extractEntryToFile(zip, entry, dest, { signal: opts.signal, log: opts.log ?? silentLogger, maxBytes: MAX_STATE_BYTES });
+    await extractArchiveEntry(zip, "state", name, dest, { signal: opts.signal, log: opts.log ?? silentLogger, maxBytes: MAX_STATE_BYTES });
   } catch (e) {
     if (isRkeToolsError(e, ErrorCode.Aborted)) throw e;
     const code = isRkeToolsError(e) ? e.code : ErrorCode.Io;

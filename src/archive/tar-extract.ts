@@ -1,0 +1,64 @@
+/**
+ * One entry of a snapshot archive to a file, whatever the archive's format (told by its magic
+ * bytes, format.ts): zips through the zip reader, tar.gz / tar.zst through the tar reader. Either
+ * way the file appears under its final name only after the whole archive checked out (temporary
+ * name, 0600, fsync, rename), with the original's text when the entry is missing.
+ */
+import { createReadStream } from "node:fs";
+import { ErrorCode, RkeToolsError } from "../errors.ts";
+import { AtomicFile } from "../fs/atomic.ts";
+import type { Logger } from "../log/logger.ts";
+import { detectArchiveFormat, entryNames, type ArchiveFormat } from "./format.ts";
+import { compressionOf } from "./tar-compression.ts";
+import { extractTarEntry } from "./tar-reader.ts";
+import { entryNotFound, extractEntryToFile, MAX_SNAPSHOT_BYTES } from "./zip-reader-extract.ts";
+
+export interface ExtractArchiveOptions {
+  signal?: AbortSignal;
+  log?: Logger;
+  /** Mode of the written file. Default 0o600. */
+  mode?: number;
+  /** Refuse entries declaring more. Default MAX_SNAPSHOT_BYTES. */
+  maxBytes?: number;
+}
+
+export interface ExtractedEntry {
+  format: ArchiveFormat;
+  /** The entry's name in the archive. */
+  entry: string;
+  bytes: number;
+}
+
+/** Extracts the snapshot (`kind` "snapshot") or state file of `name` from `archivePath` to `dest`. */
+export async function extractArchiveEntry(
+  archivePath: string,
+  kind: "snapshot" | "state",
+  name: string,
+  dest: string,
+  opts: ExtractArchiveOptions = {},
+): Promise<ExtractedEntry> {
+  const format = (await detectArchiveFormat(archivePath)) ?? "zip"; // unknown bytes: the zip reader says what is wrong
+  const entry = entryNames(name, format)[kind];
+  if (format === "zip") {
+    const r = await extractEntryToFile(archivePath, entry, dest, { signal: opts.signal, log: opts.log, mode: opts.mode, maxBytes: opts.maxBytes });
+    return { format, entry: r.entry.name, bytes: r.bytes };
+  }
+  const file = await AtomicFile.create(dest, { mode: opts.mode ?? 0o600 });
+  try {
+    const header = await extractTarEntry(createReadStream(archivePath, { highWaterMark: 256 * 1024 }), entry, file, {
+      compression: compressionOf(format),
+      label: archivePath,
+      signal: opts.signal,
+      maxBytes: opts.maxBytes ?? MAX_SNAPSHOT_BYTES,
+    });
+    if (!header) throw entryNotFound(entry, archivePath);
+    if (file.written !== header.size) {
+      throw new RkeToolsError(ErrorCode.Archive, `tar: entry ${header.name} of ${archivePath} is truncated: ${file.written} of ${header.size} bytes`);
+    }
+    await file.commit();
+    return { format, entry: header.name, bytes: file.written };
+  } catch (e) {
+    await file.abort();
+    throw e;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The restore path on tar archives (issue 9): extractstatefile and delete find `<name>.tar.gz` /
+ * `<name>.tar.zst`, read them by their magic bytes, and treat them as they treat the zip.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ArchiveFormat } from "../../src/archive/format.ts";
+import { writeSnapshotTar } from "../../src/archive/tar-snapshot.ts";
+import { AtomicFile } from "../../src/fs/atomic.ts";
+import { lastLine, runTool } from "../support/bin.ts";
+import { messages, restoreDirs, type RestoreDirs } from "./restore-env.ts";
+
+let d: RestoreDirs;
+const state = Buffer.from(JSON.stringify({ desiredState: { rkeConfig: { nodes: [] } }, currentState: {} }, null, 2));
+const snapshot = Buffer.alloc(300_000, "bbolt");
+const tool = (cmd: string, ...args: string[]) => runTool("rke-etcd-backup", ["etcd-backup", cmd, ...args], { env: d.env });
+
+async function makeTar(file: string, format: Exclude<ArchiveFormat, "zip">, name: string, withState = true): Promise<string> {
+  const path = join(d.backup, file);
+  const f = await AtomicFile.create(path);
+  await writeSnapshotTar(f, format, {
+    name,
+    snapshot: (async function* () {
+      yield snapshot;
+    })(),
+    snapshotSize: () => snapshot.byteLength,
+    state: withState ? { data: state, mode: 0o400 } : undefined,
+  });
+  await f.commit();
+  return path;
+}
+
+beforeAll(async () => {
+  d = restoreDirs("tar-restore");
+});
+afterAll(() => d.cleanup());
+
+describe("extractstatefile on tar archives", () => {
+  for (const format of ["tar.gz", "tar.zst"] as const) {
+    test(`<name>.${format}: the state file to /tmp/cluster.rkestate, 0600`, async () => {
+      const name = `x-${format}`;
+      const path = await makeTar(`${name}.${format}`, format, name);
+      const r = await tool("extractstatefile", "--name", name);
+      expect(r.code).toBe(0);
+      expect(messages(r.stderr)).toEqual([
+        `Trying to get statefile from backup [${name}]`,
+        `Successfully extracted file [etc/kubernetes/${name}.rkestate] from file [${path}] to destination [${d.tmp}/cluster.rkestate]`,
+      ]);
+      expect(readFileSync(join(d.tmp, "cluster.rkestate")).equals(state)).toBe(true);
+      expect(statSync(join(d.tmp, "cluster.rkestate")).mode & 0o777).toBe(0o600);
+    });
+  }
+
+  test("a truncated tar.gz: one clear line, no state file written", async () => {
+    const name = "trunc";
+    const path = await makeTar(`${name}.tar.gz`, "tar.gz", name);
+    truncateSync(path, statSync(path).size - 40); // the state file is whole; the gzip trailer is not
+    const out = join(d.tmp, "cluster.rkestate");
+    writeFileSync(out, "previous");
+    const r = await tool("extractstatefile", "--name", name);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain(
+      `Unable to extract file [etc/kubernetes/${name}.rkestate] from file [${path}] to destination [${out}]: Cannot read archive ${path}: truncated`,
+    );
+    expect(readFileSync(out, "utf8")).toBe("previous");
+    expect(readdirSync(d.tmp)).toEqual(["cluster.rkestate"]);
+  });
+
+  test("no state file in the archive: the original's text", async () => {
+    const name = "nostate";
+    const path = await makeTar(`${name}.tar.zst`, "tar.zst", name, false);
+    const r = await tool("extractstatefile", "--name", name);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain(`File [etc/kubernetes/${name}.rkestate] not found in file [${path}]`);
+  });
+
+  test("the bytes decide: a tar.zst named .zip is read as tar.zst", async () => {
+    const name = "misnamed";
+    await makeTar(`${name}.zip`, "tar.zst", name);
+    const r = await tool("extractstatefile", "--name", name);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(d.tmp, "cluster.rkestate")).equals(state)).toBe(true);
+  });
+});
+
+describe("delete on tar archives", () => {
+  test("removes <name>.tar.gz, <name>.tar.zst and <name>, nothing else", async () => {
+    const name = "del";
+    await makeTar(`${name}.tar.gz`, "tar.gz", name);
+    await makeTar(`${name}.tar.zst`, "tar.zst", name);
+    writeFileSync(join(d.backup, name), "raw");
+    await makeTar(`${name}2.tar.zst`, "tar.zst", `${name}2`);
+    const r = await tool("delete", "--name", name);
+    expect(r.code).toBe(0);
+    for (const f of [`${name}.tar.gz`, `${name}.tar.zst`, name]) expect(existsSync(join(d.backup, f))).toBe(false);
+    expect(existsSync(join(d.backup, `${name}2.tar.zst`))).toBe(true);
+    expect(messages(r.stderr).filter((m) => m === "Deleted local backup")).toHaveLength(4); // .zip (absent, as the original), .tar.gz, .tar.zst, raw
+  });
+
+  test("--cleanup removes the raw snapshot when a tar archive holds it", async () => {
+    const name = "clean";
+    await makeTar(`${name}.tar.zst`, "tar.zst", name);
+    writeFileSync(join(d.backup, name), "raw");
+    const r = await tool("delete", "--name", name, "--cleanup");
+    expect(r.code).toBe(0);
+    expect(existsSync(join(d.backup, name))).toBe(false);
+    expect(existsSync(join(d.backup, `${name}.tar.zst`))).toBe(true);
+  });
+});
