@@ -55,7 +55,7 @@ function decodeAlarmMember(buf: Uint8Array): AlarmMember {
 }
 
 export interface SnapshotChunk {
-  /** Bytes still to come after this chunk (etcd counts the 32-byte hash trailer in). */
+  /** Database bytes still to come after this chunk (etcd does not count its 32-byte hash trailer). */
   remaining: bigint;
   blob: Uint8Array;
 }

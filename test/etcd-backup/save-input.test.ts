@@ -74,6 +74,6 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "save: bad inpu
     mkdirSync(join(d.root, "k2"));
     const r = await runTool("rke-etcd-backup", ["etcd-backup", "save", "--once", "--name", "x", ...certs, "--endpoints", "127.0.0.1:1"], { env });
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toMatch(/Cannot save snapshot: backup folder .*nope does not exist/);
+    expect(lastLine(r.stderr)).toMatch(/Cannot save snapshot x: backup folder .*nope does not exist/);
   });
 });

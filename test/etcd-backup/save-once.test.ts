@@ -2,9 +2,10 @@
 import { afterAll, beforeAll, beforeEach, afterEach, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { lastLine, runTool } from "../support/bin.ts";
-import { describeWith, hasCommand } from "../support/components.ts";
+import { describeWith, hasCommand, isRoot } from "../support/components.ts";
 import { etcdComponents, freePort, startEtcd, type EtcdServer } from "../support/etcd.ts";
 import { list, makeDirs, pyZip, sha256File, unzipTest, type Dirs } from "./save-helpers.ts";
 
@@ -114,12 +115,12 @@ describeWith([...etcdComponents, ...tools], "save --once", () => {
     mkdirSync(join(d.backup, "dz.zip"));
     let r = await save(["--once", "--name", "dz", ...etcd.flags]);
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toMatch(/level=fatal msg="Cannot save snapshot: .*dz\.zip is a directory"/);
+    expect(lastLine(r.stderr)).toMatch(/level=fatal msg="Cannot save snapshot dz: .*dz\.zip is a directory"/);
     expect(list(d.backup)).toEqual(["dz.zip"]);
     mkdirSync(join(d.kubernetes, "ds.rkestate"));
     r = await save(["--once", "--name", "ds", ...etcd.flags]);
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toMatch(/level=fatal msg="Cannot read state file .*ds\.rkestate: it is a directory"/);
+    expect(lastLine(r.stderr)).toMatch(/level=fatal msg="Cannot save snapshot ds: Cannot read state file .*ds\.rkestate: it is a directory"/);
     expect(list(d.backup)).toEqual(["dz.zip"]);
   }, 60_000);
 
@@ -159,4 +160,21 @@ describeWith([...etcdComponents, ...tools], "save --once", () => {
     expect(lastLine(r.stderr)).toContain("failed to upload etcd snapshot file");
     expect(list(d.backup)).toEqual(["s3snap.zip"]);
   }, 60_000);
+
+  describeWith([isRoot], "disk full", () => {
+    test("a full /backup (1 MiB tmpfs): one clear line, exit 1, no temporary or final file left", async () => {
+      const small = join(d.root, "small");
+      mkdirSync(small);
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", small]);
+      try {
+        const r = await save(["--once", "--name", "full", ...etcd.flags], { RKE_TOOLS_BACKUP_DIR: small });
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain('level=warning msg="Compressing backup failed" attempt=1');
+        expect(lastLine(r.stderr)).toMatch(/level=fatal msg="Cannot save snapshot full: Cannot write .*\/small\/full\.zip: no space left on device"/);
+        expect(list(small)).toEqual([]);
+      } finally {
+        execFileSync("umount", [small]);
+      }
+    }, 60_000);
+  });
 });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Deflater } from "../../../archive/deflate.ts";
 import { snapshotEntryName, stateEntryName, zipFileName } from "../../../archive/layout.ts";
 import { ZipWriter } from "../../../archive/zip-writer.ts";
-import { ErrorCode, RkeToolsError } from "../../../errors.ts";
+import { ErrorCode, isRkeToolsError, RkeToolsError } from "../../../errors.ts";
 import { AtomicFile } from "../../../fs/atomic.ts";
 import type { SnapshotInfo } from "../../../etcd/snapshot.ts";
 
@@ -34,11 +34,11 @@ export class ArchiveError extends RkeToolsError {
 export async function checkTarget(backupDir: string, name: string): Promise<string> {
   const zipPath = join(backupDir, zipFileName(name));
   const st = await fsp.stat(backupDir).catch((e: NodeJS.ErrnoException) => {
-    throw new ArchiveError(ErrorCode.Io, `Cannot save snapshot: backup folder ${backupDir} ${e.code === "ENOENT" ? "does not exist" : e.message}`, { cause: e });
+    throw new ArchiveError(ErrorCode.Io, `backup folder ${backupDir} ${e.code === "ENOENT" ? "does not exist" : e.message}`, { cause: e });
   });
-  if (!st.isDirectory()) throw new ArchiveError(ErrorCode.Io, `Cannot save snapshot: backup folder ${backupDir} is not a directory`);
+  if (!st.isDirectory()) throw new ArchiveError(ErrorCode.Io, `backup folder ${backupDir} is not a directory`);
   const target = await fsp.lstat(zipPath).catch(() => undefined);
-  if (target?.isDirectory()) throw new ArchiveError(ErrorCode.Io, `Cannot save snapshot: ${zipPath} is a directory`);
+  if (target?.isDirectory()) throw new ArchiveError(ErrorCode.Io, `${zipPath} is a directory`);
   return zipPath;
 }
 
@@ -72,7 +72,7 @@ export async function writeArchive(
   opts: WriteArchiveOptions = {},
 ): Promise<ArchiveResult> {
   const file = await AtomicFile.create(zipPath).catch((e) => {
-    throw new ArchiveError(ErrorCode.Io, `Cannot save snapshot: ${(e as Error).message}`, { cause: e });
+    throw new ArchiveError(ErrorCode.Io, (e as Error).message, { cause: e });
   });
   try {
     const zip = new ZipWriter(file, { deflater: opts.deflater });
@@ -85,6 +85,10 @@ export async function writeArchive(
     return { zipPath, zipBytes, snapshot: input.info as SnapshotInfo };
   } catch (e) {
     await file.abort();
+    // Name the file the operator knows, not our temporary one (which is gone now).
+    if (isRkeToolsError(e, ErrorCode.Io) && e.message.includes(file.tempPath)) {
+      throw new ArchiveError(ErrorCode.Io, e.message.replace(file.tempPath, zipPath), { cause: e });
+    }
     throw e;
   }
 }

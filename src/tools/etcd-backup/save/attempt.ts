@@ -45,7 +45,7 @@ export async function backupWithRetries(name: string, target: BackupTarget, opts
     return await retry((attempt) => backupOnce(name, target, attempt, opts), policy, { signal: opts.signal });
   } catch (e) {
     if (opts.signal?.aborted) throw new RkeToolsError(ErrorCode.Aborted, `Cannot save snapshot ${name}: aborted`, { cause: e });
-    if (isRkeToolsError(e) && e.message.startsWith("Cannot ")) throw e;
+    if (isRkeToolsError(e) && e.message.startsWith("Cannot save snapshot")) throw e;
     throw new RkeToolsError(isRkeToolsError(e) ? e.code : ErrorCode.Etcd, `Cannot save snapshot ${name}: ${messageOf(e)}`, { cause: e });
   }
 }
