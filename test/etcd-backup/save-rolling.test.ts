@@ -1,11 +1,14 @@
 /** Rolling mode against a real etcd: schedule, names, retention by name, stale temporaries, SIGTERM. */
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { toolPath } from "../support/bin.ts";
 import { describeWith, hasCommand } from "../support/components.ts";
 import { etcdComponents, freePort, startEtcd, type EtcdServer } from "../support/etcd.ts";
 import { list, makeDirs, pyZip, type Dirs } from "./save-helpers.ts";
+import { kubeconfigPathIn, startKubeApi, writeKubeconfig, type KubeApi } from "../support/kube-api.ts";
+import { STATE_JSON, STATE_PRETTY } from "../kube/fixtures.ts";
+import { spawnSync } from "node:child_process";
 
 export interface Running {
   stderr(): string;
@@ -101,4 +104,41 @@ describeWith([...etcdComponents, hasCommand("python3", "apt-get install python3"
     expect(list(d.backup)).toEqual([]);
     expect(list(d.kubernetes)).toEqual([]);
   }, 60_000);
+
+  describe("with the cluster state from the Kubernetes API", () => {
+    let api: KubeApi;
+    beforeAll(async () => {
+      api = await startKubeApi({ secret: STATE_JSON, configMap: null });
+    });
+    afterAll(async () => api?.stop());
+
+    test("the Secret's state goes into each archive (pretty JSON, 0600) and no state file stays behind", async () => {
+      writeKubeconfig(kubeconfigPathIn(d.kubernetes), api);
+      const run = startRolling(["--creation", "1s", "--retention", "1h", ...etcd.flags], d.env);
+      await run.waitFor((s) => count(s, 'msg="Created local backup"') >= 1, "one backup");
+      expect(await run.stop()).toBe(0);
+      const err = run.stderr();
+      const zip = list(d.backup).find((f) => NAME.test(f))!;
+      const name = zip.replace(/\.zip$/, "");
+      expect(err).toContain(`level=info msg="Trying to retrieve secret full-cluster-state" attempt=1 name="${name}"`);
+      expect(err).toContain(`level=info msg="Successfully written state file content to file" filepath="${join(d.kubernetes, `${name}.rkestate`)}"`);
+      const entries = pyZip(join(d.backup, zip));
+      expect(entries.map((e) => [e.name, e.mode])).toEqual([[`/backup/${name}`, "0o100600"], [`/etc/kubernetes/${name}.rkestate`, "0o100600"]]);
+      const py = spawnSync("python3", ["-c", "import zipfile,sys; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())", join(d.backup, zip), `/etc/kubernetes/${name}.rkestate`], { encoding: "utf8" });
+      expect(py.stdout).toBe(STATE_PRETTY);
+      expect(list(d.kubernetes)).toEqual(["ssl"]);
+      expect(err).not.toContain("statekeymaterial");
+    }, 60_000);
+
+    test("a failed backup does not leave the state file it fetched", async () => {
+      writeKubeconfig(kubeconfigPathIn(d.kubernetes), api);
+      const port = await freePort();
+      const run = startRolling(["--creation", "1s", "--retention", "1h", ...etcd.flags, "--endpoints", `127.0.0.1:${port}`], d.env);
+      await run.waitFor((s) => count(s, "Checking member health failed") >= 2, "two failed ticks");
+      expect(await run.stop()).toBe(0);
+      expect(run.stderr()).toContain('msg="Successfully written state file content to file"');
+      expect(list(d.kubernetes)).toEqual(["ssl"]);
+      expect(list(d.backup)).toEqual([]);
+    }, 60_000);
+  });
 });

@@ -1,10 +1,8 @@
 /**
- * The cluster-state fetcher rolling mode uses: src/kube's fetchClusterState (topic `kube`) once
- * it has landed; until then every fetch fails, which only warns (the snapshot is still taken).
+ * The cluster-state fetcher rolling mode uses: src/kube's fetchClusterState (Secret, then
+ * ConfigMap), loaded only when a rolling tick needs it so that `--once` never pays for it.
  */
-import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import type { ClusterStateFetcher } from "./statefile.ts";
 
-export const fetchClusterState: ClusterStateFetcher = async () => {
-  throw new RkeToolsError(ErrorCode.NotImplemented, "Failed to retrieve secret full-cluster-state: the Kubernetes client is not built yet");
-};
+export const fetchClusterState: ClusterStateFetcher = async (kubeconfigPath, opts) =>
+  (await import("../../../kube/cluster-state.ts")).fetchClusterState(kubeconfigPath, opts);
