@@ -7,6 +7,7 @@
  * renamed to `/backup/<name>`: a failed or cut transfer leaves nothing under the final name, and a
  * rerun (RKE restarts the container until it succeeds) starts clean.
  */
+import { statSync } from "node:fs";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../errors.ts";
 import { AtomicFile } from "../../../fs/atomic.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
@@ -82,22 +83,31 @@ export async function peerDownload(name: string, opts: PeerDownloadOptions): Pro
     alive();
 
     const file = await AtomicFile.create(opts.dest, { mode: 0o600 });
+    // Bun.write streams the body into the (already 0600) temporary file natively: measured ~30 MiB
+    // less peak RSS than a JS read loop (docs/bench/restore.md). Progress is watched on the file.
+    const watch = setInterval(() => {
+      if (fileSize(file.tempPath) !== lastSize) {
+        lastSize = fileSize(file.tempPath);
+        alive();
+      }
+    }, 500);
+    let lastSize = 0;
     try {
+      let bytes: number;
       try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          alive();
-          file.writeSync(chunk);
-        }
+        bytes = await Bun.write(file.tempPath, res);
       } catch (e) {
         if (isRkeToolsError(e)) throw e;
-        throw signal.aborted ? abortedBy(signal, opts.signal, fail) : fail(`transfer broke off after ${file.written} bytes: ${describeFetchError(e)}`, e);
+        throw signal.aborted ? abortedBy(signal, opts.signal, fail) : fail(`transfer broke off after ${fileSize(file.tempPath)} bytes: ${describeFetchError(e)}`, e);
       }
-      if (expected !== undefined && file.written !== expected) throw fail(`received ${file.written} of ${expected} bytes`);
-      await file.commit();
-      return { url, bytes: file.written };
+      if (expected !== undefined && bytes !== expected) throw fail(`received ${bytes} of ${expected} bytes`);
+      await file.commit(); // fsync (same inode), rename, fsync the folder
+      return { url, bytes };
     } catch (e) {
       await file.abort();
       throw e;
+    } finally {
+      clearInterval(watch);
     }
   } finally {
     clearTimeout(timer);
@@ -107,4 +117,12 @@ export async function peerDownload(name: string, opts: PeerDownloadOptions): Pro
 function abortedBy(signal: AbortSignal, outer: AbortSignal | undefined, fail: (why: string) => RkeToolsError): RkeToolsError {
   if (outer?.aborted) return abortError(outer);
   return fail(messageOf(signal.reason));
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return -1;
+  }
 }
