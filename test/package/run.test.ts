@@ -1,0 +1,97 @@
+/**
+ * The self-contained executable runs in a root that holds only the image tree and /proc: x64 in a
+ * chroot (as root, private mount namespace), arm64 under qemu-user with the tree as its root.
+ * Each run is compared with the plain build run on this machine under the same name.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { binaryPath } from "../../compile/build.ts";
+import { EXECUTABLE } from "../../compile/rootfs.ts";
+import { describeWith, isRoot } from "../support/components.ts";
+import { glibcFor, tools, tree } from "./fixture.ts";
+
+interface Ran { code: number; stdout: string; stderr: string }
+
+async function run(argv: string[], env: Record<string, string>, cwd?: string): Promise<Ran> {
+  const p = Bun.spawn(argv, { env, cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, stdout, stderr };
+}
+
+/** `argv` inside `root`: a private mount namespace with a fresh /proc at <root>/proc, then chroot. */
+function inChroot(root: string, argv: string[], env: Record<string, string>): Promise<Ran> {
+  return run(["unshare", "--mount", "--mount-proc", `--root=${root}`, "--wd=/", ...argv], env);
+}
+
+/** The plain build (host loader and libc) under the tool name `name`. */
+function onHost(name: string, args: string[], env: Record<string, string>, cwd?: string): Promise<Ran> {
+  return run([join(binaryPath("x64"), "..", name), ...args], env, cwd);
+}
+
+const ENV = { PATH: "/usr/local/bin:/usr/bin:/bin" };
+
+describeWith([isRoot, tools.patchelf, tools.unshare, glibcFor("x64")], "x64 executable in a chroot of the image tree", () => {
+  let root: string;
+  beforeAll(() => {
+    // A copy per run (hard links: cheap), so what a tool writes stays out of the shared tree.
+    root = mkdtempSync(join(tmpdir(), "rke-chroot-"));
+    Bun.spawnSync(["cp", "-al", `${tree("x64").root}/.`, root]);
+    mkdirSync(join(root, "proc"));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  test("the tree alone is the whole root: only the image's paths and the /proc mount point", () => {
+    expect(readdirSync(root).sort()).toEqual(["opt", "proc", "usr"]);
+  });
+
+  test("control: the plain build cannot start there (its loader is not in the tree)", async () => {
+    copyFileSync(binaryPath("x64"), join(root, "plain"));
+    const r = await inChroot(root, ["/plain", "--version"], ENV);
+    rmSync(join(root, "plain"));
+    expect(r.code).toBe(127);
+    expect(r.stderr).toContain("No such file or directory");
+    expect(r.stdout).toBe("");
+  });
+
+  test("rke-etcd-backup --version and etcd-backup save --help: the app, not the bun CLI, same as the plain build", async () => {
+    for (const args of [["--version"], ["etcd-backup", "save", "--help"]]) {
+      const inside = await inChroot(root, [EXECUTABLE, ...args], ENV);
+      const host = await onHost("rke-etcd-backup", args, ENV);
+      expect(inside).toEqual(host);
+      expect(inside.code).toBe(0);
+    }
+    const v = await inChroot(root, [EXECUTABLE, "--version"], ENV);
+    expect(v.stdout).toMatch(/^rke-etcd-backup version \S+ \(commit [0-9a-f]+|unknown\)\n$/);
+  });
+
+  test("/usr/bin/cert-deployer (absolute link) dispatches to cert-deployer as the plain build does", async () => {
+    // A relative CRTS_DEPLOY_PATH keeps both runs' writes inside their own temp directory.
+    const hostDir = mkdtempSync(join(tmpdir(), "rke-crts-"));
+    try {
+      const env = { ...ENV, CRTS_DEPLOY_PATH: "tmp/crts" };
+      const inside = await inChroot(root, ["/usr/bin/cert-deployer"], env);
+      const host = await onHost("cert-deployer", [], env, hostDir);
+      const norm = (s: string) => s.replace(/time="[^"]*"/g, 'time=""');
+      expect({ code: inside.code, stdout: norm(inside.stdout), stderr: norm(inside.stderr) }).toEqual({ code: host.code, stdout: norm(host.stdout), stderr: norm(host.stderr) });
+      expect(inside.stderr).not.toContain("unknown tool");
+      expect([127, 134]).not.toContain(inside.code); // loader missing / Bun abort without /proc
+    } finally {
+      rmSync(hostDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describeWith([tools.patchelf, tools.qemu, glibcFor("arm64")], "arm64 executable under qemu-user, the tree as its root", () => {
+  test("rke-etcd-backup --version and etcd-backup save --help match the x64 plain build", async () => {
+    const { root } = tree("arm64");
+    for (const args of [["--version"], ["etcd-backup", "save", "--help"]]) {
+      // -L: the guest's absolute paths (interpreter, RPATH) are looked up under the tree first.
+      const inside = await run(["qemu-aarch64", "-L", root, "-0", EXECUTABLE, join(root, EXECUTABLE), ...args], ENV);
+      const host = await onHost("rke-etcd-backup", args, ENV);
+      expect(inside).toEqual(host);
+      expect(inside.code).toBe(0);
+    }
+  });
+});
