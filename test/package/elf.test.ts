@@ -61,7 +61,7 @@ describeWith([tools.patchelf, tools.readelf], "patchelf 0.14 and our mending", (
     fixDynamicPointers(buf);
     expect(dynamicMismatches(parseElf(buf))).toEqual([]);
     expect(() => checkSelfContained(readFileSync(binaryPath("x64")), buf, "x64")).not.toThrow();
-  });
+  }, 60_000);
 
   test("a changed embedded program or an unexpected interpreter is refused", () => {
     const original = readFileSync(binaryPath("x64"));
@@ -73,7 +73,7 @@ describeWith([tools.patchelf, tools.readelf], "patchelf 0.14 and our mending", (
     bun[100] = bun[100]! ^ 0xff;
     expect(() => checkSelfContained(original, buf, "x64", "/elsewhere")).toThrow(/interpreter is \/opt\/rke-tools\/lib\/ld-linux-x86-64.so.2, not \/elsewhere/);
     expect(() => checkSelfContained(original, original, "x64")).toThrow(/interpreter is \/lib64\/ld-linux-x86-64.so.2/);
-  });
+  }, 60_000);
 });
 
 test("findGlibc names every place it looked when none holds the five files", () => {

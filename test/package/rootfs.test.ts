@@ -1,5 +1,5 @@
 /** The assembled image tree, per architecture: paths, modes, links, and the executable's ELF view. */
-import { expect, test } from "bun:test";
+import { beforeAll, expect, test } from "bun:test";
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
 import type { Arch } from "../../compile/build.ts";
@@ -35,6 +35,7 @@ function resolveIn(root: string, path: string): string {
 
 for (const arch of ["x64", "arm64"] as const) {
   describeWith([tools.patchelf, tools.readelf, glibcFor(arch)], `image tree linux-${arch}`, () => {
+    beforeAll(() => void tree(arch), 180_000); // build (arm64), copy, patchelf: seconds on a busy machine
     test("holds exactly the layout: paths, types, modes, link targets", () => {
       const { root } = tree(arch);
       const want = layout(arch);
@@ -49,7 +50,7 @@ for (const arch of ["x64", "arm64"] as const) {
           expect((st.mode & 0o7777).toString(8)).toBe(e.mode.toString(8));
         }
       }
-    });
+    }, 60_000);
 
     test("every tool name leads to the one executable; links in /opt/rke-tools are relative", () => {
       const { root } = tree(arch);
@@ -63,7 +64,7 @@ for (const arch of ["x64", "arm64"] as const) {
       for (const p of ["/opt/rke-tools/entrypoint.sh", "/opt/rke-tools/cloud-provider.sh", "/opt/rke-tools/weave-plugins-cni.sh", "/usr/bin/cert-deployer", "/usr/bin/nginx-proxy", "/usr/bin/share-mnt"]) {
         expect(resolveIn(root, p)).toBe(EXECUTABLE);
       }
-    });
+    }, 60_000);
 
     test("the executable asks for our loader and our library directory, and nothing we do not ship", () => {
       const { root } = tree(arch);
@@ -80,7 +81,7 @@ for (const arch of ["x64", "arm64"] as const) {
         expect(v.machine).toBe(MACHINE[arch]);
         for (const dep of v.needed) expect(shipped).toContain(dep);
       }
-    });
+    }, 60_000);
 
     test("the dynamic table agrees with the section table (patchelf's stale DT_VERDEF is mended)", () => {
       const exe = view(join(tree(arch).root, EXECUTABLE));
@@ -88,7 +89,7 @@ for (const arch of ["x64", "arm64"] as const) {
       for (const [tag, section] of pairs) {
         expect({ tag, value: exe.dynamic.get(tag) }).toEqual({ tag, value: exe.sections.get(section)?.addr });
       }
-    });
+    }, 60_000);
 
     test("the embedded program (.bun section) is byte-for-byte the compiled one", () => {
       const { root, binary } = tree(arch);
@@ -98,7 +99,7 @@ for (const arch of ["x64", "arm64"] as const) {
         return readFileSync(path).subarray(s!.offset, s!.offset + s!.size);
       };
       expect(Buffer.compare(bytes(binary), bytes(join(root, EXECUTABLE)))).toBe(0);
-    });
+    }, 60_000);
 
     test("the manifest records the glibc package and the files' digests", () => {
       const { manifest } = tree(arch);
@@ -107,6 +108,6 @@ for (const arch of ["x64", "arm64"] as const) {
       expect(Object.keys(manifest.glibc.files).sort()).toEqual(layout(arch).filter((e) => e.type === "file" && e.from === "glibc").map((e) => e.path.slice(LIB_DIR.length + 1)).sort());
       for (const digest of Object.values(manifest.glibc.files)) expect(digest).toMatch(/^[0-9a-f]{64}$/);
       expect(manifest.executable.path).toBe(EXECUTABLE);
-    });
+    }, 60_000);
   });
 }

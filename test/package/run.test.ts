@@ -39,12 +39,12 @@ describeWith([isRoot, tools.patchelf, tools.unshare, glibcFor("x64")], "x64 exec
     root = mkdtempSync(join(tmpdir(), "rke-chroot-"));
     Bun.spawnSync(["cp", "-al", `${tree("x64").root}/.`, root]);
     mkdirSync(join(root, "proc"));
-  });
+  }, 180_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   test("the tree alone is the whole root: only the image's paths and the /proc mount point", () => {
     expect(readdirSync(root).sort()).toEqual(["opt", "proc", "usr"]);
-  });
+  }, 60_000);
 
   test("control: the plain build cannot start there (its loader is not in the tree)", async () => {
     copyFileSync(binaryPath("x64"), join(root, "plain"));
@@ -53,7 +53,7 @@ describeWith([isRoot, tools.patchelf, tools.unshare, glibcFor("x64")], "x64 exec
     expect(r.code).toBe(127);
     expect(r.stderr).toContain("No such file or directory");
     expect(r.stdout).toBe("");
-  });
+  }, 60_000);
 
   test("rke-etcd-backup --version and etcd-backup save --help: the app, not the bun CLI, same as the plain build", async () => {
     for (const args of [["--version"], ["etcd-backup", "save", "--help"]]) {
@@ -64,7 +64,7 @@ describeWith([isRoot, tools.patchelf, tools.unshare, glibcFor("x64")], "x64 exec
     }
     const v = await inChroot(root, [EXECUTABLE, "--version"], ENV);
     expect(v.stdout).toMatch(/^rke-etcd-backup version \S+ \(commit [0-9a-f]+|unknown\)\n$/);
-  });
+  }, 60_000);
 
   test("/usr/bin/cert-deployer (absolute link) dispatches to cert-deployer as the plain build does", async () => {
     // A relative CRTS_DEPLOY_PATH keeps both runs' writes inside their own temp directory.
@@ -80,10 +80,11 @@ describeWith([isRoot, tools.patchelf, tools.unshare, glibcFor("x64")], "x64 exec
     } finally {
       rmSync(hostDir, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 });
 
 describeWith([tools.patchelf, tools.qemu, glibcFor("arm64")], "arm64 executable under qemu-user, the tree as its root", () => {
+  beforeAll(() => void tree("arm64"), 180_000);
   test("rke-etcd-backup --version and etcd-backup save --help match the x64 plain build", async () => {
     const { root } = tree("arm64");
     for (const args of [["--version"], ["etcd-backup", "save", "--help"]]) {
@@ -93,5 +94,5 @@ describeWith([tools.patchelf, tools.qemu, glibcFor("arm64")], "arm64 executable 
       expect(inside).toEqual(host);
       expect(inside.code).toBe(0);
     }
-  });
+  }, 120_000);
 });
