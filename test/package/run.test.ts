@@ -7,8 +7,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { binaryPath } from "../../compile/build.ts";
+import { binaryPath, ROOT } from "../../compile/build.ts";
 import { EXECUTABLE } from "../../compile/rootfs.ts";
+import { makeSelfContained } from "../../compile/self-contained.ts";
 import { describeWith, isRoot } from "../support/components.ts";
 import { glibcFor, tools, tree } from "./fixture.ts";
 
@@ -80,6 +81,29 @@ describeWith([isRoot, tools.patchelf, tools.unshare, glibcFor("x64")], "x64 exec
     } finally {
       rmSync(hostDir, { recursive: true, force: true });
     }
+  }, 60_000);
+});
+
+describeWith([isRoot, tools.patchelf, tools.unshare, glibcFor("x64")], "bun:ffi and execve with our glibc in a bare root", () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), "rke-chroot-ffi-"));
+    Bun.spawnSync(["cp", "-al", `${tree("x64").root}/.`, root]);
+    mkdirSync(join(root, "proc"));
+    // A probe compiled and patched like the executable, added beside the tree (not part of the image).
+    const plain = join(root, "exec-probe.plain");
+    const built = Bun.spawnSync([process.execPath, "build", "--compile", "--target=bun-linux-x64", "--outfile", plain, join(ROOT, "test/package/fixtures/exec-probe.ts")], { cwd: ROOT });
+    expect(built.exitCode).toBe(0);
+    makeSelfContained(plain, join(root, "exec-probe"), "x64");
+    rmSync(plain);
+  }, 180_000);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  test("dlopen(\"libc.so.6\") finds our libc and execve replaces the process (what entrypoint.sh does in hyperkube)", async () => {
+    const r = await inChroot(root, ["/exec-probe", EXECUTABLE, "--version"], ENV);
+    expect(r.stderr).toMatch(/^exec-probe pid \d+\n$/);
+    expect(r.stdout).toMatch(/^rke-etcd-backup version /);
+    expect(r.code).toBe(0);
   }, 60_000);
 });
 
