@@ -16,6 +16,7 @@ export const tools = {
   readelf: hasCommand("readelf", "apt-get install binutils"),
   unshare: hasCommand("unshare", "apt-get install util-linux"),
   qemu: hasCommand("qemu-aarch64", "apt-get install qemu-user"),
+  openssl: hasCommand("openssl", "apt-get install openssl"),
 };
 
 export function glibcFor(arch: Arch) {
