@@ -9,7 +9,8 @@ import type { ArchiveFormat } from "../../src/archive/format.ts";
 import { writeSnapshotTar } from "../../src/archive/tar-snapshot.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
 import { lastLine, runTool } from "../support/bin.ts";
-import { messages, restoreDirs, type RestoreDirs } from "./restore-env.ts";
+import { makePki } from "../support/pki.ts";
+import { isServing, messages, restoreDirs, startServe, type RestoreDirs } from "./restore-env.ts";
 
 let d: RestoreDirs;
 const state = Buffer.from(JSON.stringify({ desiredState: { rkeConfig: { nodes: [] } }, currentState: {} }, null, 2));
@@ -106,5 +107,30 @@ describe("delete on tar archives", () => {
     expect(r.code).toBe(0);
     expect(existsSync(join(d.backup, name))).toBe(false);
     expect(existsSync(join(d.backup, `${name}.tar.zst`))).toBe(true);
+  });
+});
+
+describe("serve and download from a tar.zst", () => {
+  test("serve extracts the snapshot from <name>.tar.zst; a peer downloads the same bytes", async () => {
+    const name = "served";
+    const path = await makeTar(`${name}.tar.zst`, "tar.zst", name);
+    const pki = makePki();
+    const certs = ["--cacert", pki.ca, "--cert", pki.node.cert, "--key", pki.node.key];
+    const s = await startServe(d.env, ["--name", name, ...certs]);
+    if (!isServing(s)) throw new Error(`serve did not start: ${s.stderr}`);
+    const peer = restoreDirs("tar-peer");
+    try {
+      expect(messages(s.stderr())[0]).toBe(`Extracted from ${path}`);
+      expect(readFileSync(join(d.backup, name)).equals(snapshot)).toBe(true);
+      expect(statSync(join(d.backup, name)).mode & 0o777).toBe(0o600);
+      const r = await runTool("rke-etcd-backup", ["etcd-backup", "download", "--name", name, "--local-endpoint", "127.0.0.1", ...certs], {
+        env: { ...peer.env, RKE_TOOLS_SERVE_PORT: String(s.port) },
+      });
+      expect(r.code).toBe(0);
+      expect(readFileSync(join(peer.backup, name)).equals(snapshot)).toBe(true);
+    } finally {
+      await s.stop();
+      peer.cleanup();
+    }
   });
 });

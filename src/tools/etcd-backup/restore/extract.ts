@@ -5,12 +5,11 @@
  * truncated snapshot behind, and the caller validates its flags first.
  */
 import { existsSync } from "node:fs";
-import { snapshotEntryName } from "../../../archive/layout.ts";
-import { extractEntryToFile } from "../../../archive/zip-reader-extract.ts";
+import { extractArchiveEntry } from "../../../archive/tar-extract.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
 import { assertExists } from "./extract-state.ts";
-import { rawPathOf, zipPathOf } from "./files.ts";
+import { archivePathOf, rawPathOf } from "./files.ts";
 
 export interface PrepareOptions {
   paths: Paths;
@@ -21,11 +20,11 @@ export interface PrepareOptions {
 /** Returns the path of the uncompressed snapshot, extracting it first when the zip is there. */
 export async function prepareSnapshot(name: string, opts: PrepareOptions): Promise<{ file: string; extracted: boolean }> {
   const log = opts.log ?? silentLogger;
-  const zip = zipPathOf(opts.paths, name);
+  const zip = archivePathOf(opts.paths, name); // `<name>.zip`, else a tar format's archive (read by its magic bytes)
   const file = rawPathOf(opts.paths, name);
   let extracted = false;
   if (existsSync(zip)) {
-    await extractEntryToFile(zip, snapshotEntryName(name), file, { signal: opts.signal, log });
+    await extractArchiveEntry(zip, "snapshot", name, file, { signal: opts.signal, log });
     log.info(`Extracted from ${zip}`);
     extracted = true;
   }
