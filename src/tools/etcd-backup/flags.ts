@@ -2,6 +2,7 @@
  * Every flag of the original `rke-etcd-backup etcd-backup …`, declared once and shared by the
  * sub-commands that take them (spec original §2). Names, env vars and defaults are the contract.
  */
+import { ARCHIVE_FORMAT_ENV, DEFAULT_ARCHIVE_FORMAT } from "../../archive/format.ts";
 import { Hour, Minute } from "../../cli/duration.ts";
 import { boolFlag, durationFlag, intFlag, stringFlag } from "../../cli/flag.ts";
 
@@ -32,6 +33,8 @@ export const once = boolFlag("once", "Take backup only once");
 // default wins): one attempt unless asked. We keep 0; see docs/etcd-backup.md.
 export const backupRetries = intFlag("backup-retries", "Number of times to attempt the backup", 0);
 export const s3Retries = intFlag("s3-retries", "Number of times to attempt the upload to s3", 0);
+// Ours (RKE never passes it): the archive format of `save` (docs/archive-formats.md).
+export const archiveFormat = stringFlag("archive-format", "Archive format: zip (what RKE and Rancher read), tar.gz or tar.zst", { env: ARCHIVE_FORMAT_ENV, default: DEFAULT_ARCHIVE_FORMAT });
 export const cleanup = boolFlag("cleanup", "Clean up local snapshot files only (never touches s3)");
 
 /** S3 flags with their env fallbacks; `delete` takes these without `--s3-backup`'s env. */

@@ -11,7 +11,7 @@ import { applyLogFlags } from "./common.ts";
 export default defineGoCommand({
   name: "save",
   description: "Take an etcd snapshot",
-  flags: [f.creation, f.retention, f.once, ...f.commonFlags, f.backupRetries, f.s3Retries] as const,
+  flags: [f.creation, f.retention, f.once, ...f.commonFlags, f.backupRetries, f.s3Retries, f.archiveFormat] as const,
   async run({ flags, log, env, signal }) {
     applyLogFlags(log, flags);
     const settings = saveSettings(flags, env, log);

@@ -7,7 +7,9 @@
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import type { Deflater } from "../../../archive/deflate.ts";
-import { snapshotEntryName, stateEntryName, zipFileName } from "../../../archive/layout.ts";
+import { archiveFileName, type ArchiveFormat } from "../../../archive/format.ts";
+import { snapshotEntryName, stateEntryName } from "../../../archive/layout.ts";
+import { writeSnapshotTar } from "../../../archive/tar-snapshot.ts";
 import { ZipWriter } from "../../../archive/zip-writer.ts";
 import { ErrorCode, isRkeToolsError, RkeToolsError } from "../../../errors.ts";
 import { AtomicFile } from "../../../fs/atomic.ts";
@@ -31,8 +33,8 @@ export class ArchiveError extends RkeToolsError {
 }
 
 /** Refuses early what would fail only after a whole snapshot: a directory where the zip goes. */
-export async function checkTarget(backupDir: string, name: string): Promise<string> {
-  const zipPath = join(backupDir, zipFileName(name));
+export async function checkTarget(backupDir: string, name: string, format: ArchiveFormat = "zip"): Promise<string> {
+  const zipPath = join(backupDir, archiveFileName(name, format));
   const st = await fsp.stat(backupDir).catch((e: NodeJS.ErrnoException) => {
     throw new ArchiveError(ErrorCode.Io, `backup folder ${backupDir} ${e.code === "ENOENT" ? "does not exist" : e.message}`, { cause: e });
   });
@@ -68,18 +70,26 @@ export interface WriteArchiveOptions {
  */
 export async function writeArchive(
   zipPath: string,
-  input: { name: string; snapshot: AsyncIterable<Uint8Array>; info: Partial<SnapshotInfo>; state?: StateFile },
+  input: { name: string; snapshot: AsyncIterable<Uint8Array>; info: Partial<SnapshotInfo>; state?: StateFile; format?: ArchiveFormat },
   opts: WriteArchiveOptions = {},
 ): Promise<ArchiveResult> {
   const file = await AtomicFile.create(zipPath).catch((e) => {
     throw new ArchiveError(ErrorCode.Io, (e as Error).message, { cause: e });
   });
   try {
-    const zip = new ZipWriter(file, { deflater: opts.deflater });
-    await zip.add(snapshotEntryName(input.name), 0o600, input.snapshot);
-    opts.signal?.throwIfAborted();
-    if (input.state) await zip.add(stateEntryName(input.name), input.state.mode, input.state.data);
-    const zipBytes = await zip.finish();
+    const format = input.format ?? "zip";
+    let zipBytes: number;
+    if (format === "zip") {
+      const zip = new ZipWriter(file, { deflater: opts.deflater });
+      await zip.add(snapshotEntryName(input.name), 0o600, input.snapshot);
+      opts.signal?.throwIfAborted();
+      if (input.state) await zip.add(stateEntryName(input.name), input.state.mode, input.state.data);
+      zipBytes = await zip.finish();
+    } else {
+      // tar needs the snapshot's size up front: etcd announces it with its first message.
+      const snapshotSize = () => input.info.expectedBytes;
+      zipBytes = await writeSnapshotTar(file, format, { name: input.name, snapshot: input.snapshot, snapshotSize, state: input.state }, { signal: opts.signal });
+    }
     opts.signal?.throwIfAborted();
     await file.commit();
     return { zipPath, zipBytes, snapshot: input.info as SnapshotInfo };

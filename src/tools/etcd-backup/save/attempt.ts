@@ -12,6 +12,7 @@ import { snapshot, type SnapshotInfo } from "../../../etcd/snapshot.ts";
 import type { Logger } from "../../../log/logger.ts";
 import { retry, type RetryPolicy } from "../../../retry/policy.ts";
 import type { TlsFiles } from "../../../tls/pem.ts";
+import type { ArchiveFormat } from "../../../archive/format.ts";
 import { checkTarget, readStateFile, writeArchive, type ArchiveResult } from "./archive.ts";
 
 export interface BackupTarget {
@@ -19,6 +20,8 @@ export interface BackupTarget {
   tls: TlsFiles;
   backupDir: string;
   kubernetesDir: string;
+  /** `--archive-format`; default zip (docs/archive-formats.md). */
+  format?: ArchiveFormat;
 }
 
 export interface BackupOptions {
@@ -53,7 +56,7 @@ export async function backupWithRetries(name: string, target: BackupTarget, opts
 async function backupOnce(name: string, target: BackupTarget, attempt: number, opts: BackupOptions): Promise<BackupResult> {
   const { log, signal } = opts;
   const started = performance.now();
-  const zipPath = await checkTarget(target.backupDir, name);
+  const zipPath = await checkTarget(target.backupDir, name, target.format);
   const state = await readStateFile(target.kubernetesDir, name);
   const clients = target.endpoints.map((ep) => EtcdClient.connect(ep, target.tls));
   try {
@@ -66,7 +69,7 @@ async function backupOnce(name: string, target: BackupTarget, attempt: number, o
     }
     const info: Partial<SnapshotInfo> = {};
     try {
-      const res = await writeArchive(zipPath, { name, snapshot: snapshot(clients[0]!, { signal, info }), info, state }, { deflater: opts.deflater, signal });
+      const res = await writeArchive(zipPath, { name, snapshot: snapshot(clients[0]!, { signal, info }), info, state, format: target.format }, { deflater: opts.deflater, signal });
       return { ...res, statePath: state?.path, runtimeMs: performance.now() - started };
     } catch (e) {
       signal?.throwIfAborted();

@@ -2,6 +2,7 @@
  * `save --once` (original §6): the backup with its attempts, the state file RKE left removed, the
  * upload when asked, then the clean-up of this Rancher cluster's old recurring snapshots.
  */
+import { basename } from "node:path";
 import type { Deflater } from "../../../archive/deflate.ts";
 import { durationToMs } from "../../../cli/duration.ts";
 import { GoDuration, type Logger } from "../../../log/logger.ts";
@@ -10,7 +11,6 @@ import { cleanNamedBackups } from "./named-retention.ts";
 import type { SaveSettings } from "./settings.ts";
 import { removeStateFile } from "./statefile.ts";
 import type { SnapshotUploader } from "./upload.ts";
-import { zipFileName } from "../../../archive/layout.ts";
 
 export interface SaveOnceOptions {
   signal?: AbortSignal;
@@ -22,11 +22,11 @@ export interface SaveOnceOptions {
 export async function saveOnce(name: string, settings: SaveSettings, opts: SaveOnceOptions): Promise<BackupResult> {
   const { log, signal } = opts;
   log.info("Initializing Onetime Backup", { name });
-  const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: settings.paths.backup, kubernetesDir: settings.paths.kubernetes };
+  const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: settings.paths.backup, kubernetesDir: settings.paths.kubernetes, format: settings.archiveFormat };
   const res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater });
   await removeStateFile(res.statePath, log);
   log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
   if (opts.upload) await opts.upload.upload(res.zipPath, name, { signal, log });
-  await cleanNamedBackups(settings.paths.backup, name, { log, retentionMs: durationToMs(settings.retention), keep: [zipFileName(name)] });
+  await cleanNamedBackups(settings.paths.backup, name, { log, retentionMs: durationToMs(settings.retention), keep: [basename(res.zipPath)] });
   return res;
 }

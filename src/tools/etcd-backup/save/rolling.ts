@@ -67,7 +67,7 @@ async function cycle(tick: Date, settings: SaveSettings, opts: RollingOptions): 
   });
   let zipPath: string;
   try {
-    const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: backup, kubernetesDir: kubernetes };
+    const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: backup, kubernetesDir: kubernetes, format: settings.archiveFormat };
     const res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater });
     zipPath = res.zipPath;
     log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });

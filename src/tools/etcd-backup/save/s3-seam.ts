@@ -5,6 +5,7 @@
  * a snapshot that exists locally; the local zip is never touched. The original returned
  * `failed to set s3 server: …` for a client failure, which RKE counted as a snapshot failure.
  */
+import { basename } from "node:path";
 import type { Duration } from "../../../cli/duration.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import type { Logger } from "../../../log/logger.ts";
@@ -30,7 +31,7 @@ export function uploaderFor(flags: SaveS3Flags, ctx: { env: Record<string, strin
         if (e instanceof RkeToolsError && e.code === ErrorCode.Aborted) throw e;
         throw new RkeToolsError(ErrorCode.S3Upload, `failed to upload etcd snapshot file: ${messageOf(e)}`, { cause: e });
       }
-      await c.s3.uploadSnapshot(c.client, zipPath, c.s3.keyFor(c.client.config, `${name}.zip`), { log, signal, retry: c.s3.uploadRetryPolicy(flags["s3-retries"]) });
+      await c.s3.uploadSnapshot(c.client, zipPath, c.s3.keyFor(c.client.config, basename(zipPath)) /* `<name>.zip`, or a tar format's name */, { log, signal, retry: c.s3.uploadRetryPolicy(flags["s3-retries"]) });
     },
     async applyRetention(cutoffMs, { signal, log }) {
       let c: Awaited<ReturnType<typeof connect>>;

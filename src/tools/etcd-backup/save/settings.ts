@@ -3,6 +3,7 @@
  * (even with --once), the three cert paths given; then what the original never checked: the
  * name, readable and valid PEM files, well-formed endpoints.
  */
+import { DEFAULT_ARCHIVE_FORMAT, parseArchiveFormat, type ArchiveFormat } from "../../../archive/format.ts";
 import { durationToMs, formatDuration, parseDuration, Second, type Duration } from "../../../cli/duration.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import type { Endpoint } from "../../../etcd/endpoints.ts";
@@ -27,6 +28,7 @@ export interface SaveFlags {
   cert: string;
   key: string;
   "backup-retries": number;
+  "archive-format"?: string;
 }
 
 export interface SaveSettings {
@@ -37,6 +39,8 @@ export interface SaveSettings {
   paths: Paths;
   retry: RetryPolicy;
   retryIntervalMs: number;
+  /** `--archive-format` (env RKE_TOOLS_ARCHIVE_FORMAT): zip, RKE's, unless an operator asks for tar. */
+  archiveFormat: ArchiveFormat;
 }
 
 export function saveSettings(flags: SaveFlags, env: Record<string, string | undefined>, log: Logger): SaveSettings {
@@ -62,6 +66,7 @@ export function saveSettings(flags: SaveFlags, env: Record<string, string | unde
     paths: pathsFrom(env),
     retry: retryPolicy({ attempts: flags["backup-retries"] + 1, delayMs: retryIntervalMs }),
     retryIntervalMs,
+    archiveFormat: parseArchiveFormat(flags["archive-format"] ?? DEFAULT_ARCHIVE_FORMAT),
   };
 }
 
