@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { ErrorCode, isRkeToolsError } from "../../src/errors.ts";
 import { ZipReader } from "../../src/archive/zip-reader.ts";
 import { extractEntryToFile } from "../../src/archive/zip-reader-extract.ts";
+import { ZipWriter } from "../../src/archive/zip-writer.ts";
+import { open } from "node:fs/promises";
 import { describeWith, hasCommand } from "../support/components.ts";
 import { goEpochDosDateTime, writeGoZip, zerosDeflated } from "../support/go-zip.ts";
 
@@ -111,6 +113,25 @@ describe("tolerant look-up", () => {
     await expectArchiveError(extractEntryToFile(p("dotdot.zip"), "/backup/snap1", p("snap1-dd")), ErrorCode.Archive, /not found/);
     await writeGoZip(p("nested.zip"), [{ name: "/backup/a/b", data: snap }]);
     await expectArchiveError(extractEntryToFile(p("nested.zip"), "/backup/snap1", p("snap1-n")), ErrorCode.Archive, /not found/);
+  });
+});
+
+describe("archives written by our own save (src/archive/zip-writer.ts)", () => {
+  test("both entries by their exact absolute names", async () => {
+    const zip = p("ours.zip");
+    const fh = await open(zip, "w", 0o600);
+    try {
+      const w = new ZipWriter({ write: async (c) => void (await fh.write(c)) });
+      await w.add("/backup/ours", 0o600, snap);
+      await w.add("/etc/kubernetes/ours.rkestate", 0o644, state);
+      await w.finish();
+    } finally {
+      await fh.close();
+    }
+    expect(await extractEntryToFile(zip, "/backup/ours", p("ours"))).toMatchObject({ exact: true, bytes: snap.length });
+    expect(readFileSync(p("ours")).equals(snap)).toBe(true);
+    await extractEntryToFile(zip, "/etc/kubernetes/ours.rkestate", p("ours.rkestate"));
+    expect(readFileSync(p("ours.rkestate")).equals(state)).toBe(true);
   });
 });
 
