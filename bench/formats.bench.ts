@@ -4,7 +4,7 @@
  * wall time of etcdctl alone, and smaller than the zip. Heavy: each command runs once per round.
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { distDir } from "../compile/build.ts";
 import { startEtcd } from "../test/support/etcd.ts";
@@ -18,6 +18,7 @@ const FORMATS = ["zip", "tar.gz", "tar.zst"] as const;
 const bench: Bench = {
   title: "Archive formats: save --once against etcdctl snapshot save",
   async run() {
+    const loadBefore = loadavg()[0]!.toFixed(1);
     const etcd = await startEtcd();
     const root = mkdtempSync(join(tmpdir(), "rke-bench-formats-"));
     try {
@@ -55,7 +56,8 @@ const bench: Bench = {
       });
       return `Database: ${mib(sizes.etcdctl! / 1024)} MiB snapshot of Kubernetes-like values (test/support/etcd.ts \`fill\`), etcd 3.4 on
 loopback with client-certificate TLS. Best of ${ROUNDS} rounds (wall time), max RSS of any round. Goal (issue 9): tar.zst
-≤ 1.05× etcdctl alone and smaller than the zip.
+≤ 1.05× etcdctl alone and smaller than the zip. Load average (1 min) of this shared 2-core machine: ${loadBefore} before,
+${loadavg()[0]!.toFixed(1)} after: every command here competes with etcd itself and with other work for the 2 cores.
 
 | command | wall | vs etcdctl | max RSS | bytes | size vs raw |
 |---|---|---|---|---|---|
