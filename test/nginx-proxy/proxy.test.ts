@@ -183,6 +183,15 @@ describeWith([nginxStream, isRoot], "nginx-proxy refusals", () => {
     expect(r.conf).toBe("# the previous, working config\n");
   });
 
+  test("no nginx: the config is still written, then one line saying nginx is missing", async () => {
+    const r = await run({ CP_HOSTS: "10.0.0.1", PATH: "/nonexistent" });
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain('level=fatal msg="Cannot start nginx: nginx not found in PATH"');
+    expect(r.conf).toContain("server 10.0.0.1:6443;");
+    const p = await run({ CP_HOSTS: "10.0.0.1", RKE_TOOLS_NGINX_BIN: "/nonexistent/nginx" });
+    expect(lastLine(p.stderr)).toContain('msg="Cannot start nginx: /nonexistent/nginx is missing or not executable"');
+  });
+
   test("nginx -t refuses: nginx's [emerg] is the last line, old config untouched, no temp file left", async () => {
     const r = await run({ CP_HOSTS: "10.0.0.1", RKE_TOOLS_NGINX_LISTEN: "127.0.0.1:99999" });
     expect(r.code).toBe(1);

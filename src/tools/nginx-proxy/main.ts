@@ -5,6 +5,7 @@
  * changes); it is accepted and ignored, as are any other arguments, as the original did.
  */
 import { runPlain } from "../../cli/plain.ts";
+import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { AtomicFile, cleanStaleTemps } from "../../fs/atomic.ts";
 import type { ToolMain } from "../tool.ts";
@@ -34,6 +35,7 @@ export const main: ToolMain = (argv, ctx) =>
       });
       // Checked under its temporary name, so that a config nginx refuses never replaces a good one.
       const nginx = locateNginx(s, env.PATH);
+      await mkdir(dirname(s.confPath), { recursive: true });
       await cleanStaleTemps(dirname(s.confPath)); // left by a run killed mid-write
       const file = await AtomicFile.create(s.confPath, { mode: 0o644 });
       try {
@@ -44,7 +46,7 @@ export const main: ToolMain = (argv, ctx) =>
         await file.abort();
       }
       log.info(`Wrote ${s.confPath}`, { upstreams: hosts.map((h) => h.address).join(",") });
-      if (!nginx) throw new RkeToolsError(ErrorCode.Exec, `Cannot start nginx: ${s.nginx} not found in PATH`);
+      if (!nginx) throw new RkeToolsError(ErrorCode.Exec, `Cannot start nginx: ${s.nginx}${s.nginx.includes("/") ? " is missing or not executable" : " not found in PATH"}`);
       log.info("Starting nginx", { program: nginx });
       execNginx(nginx, s, env);
     },

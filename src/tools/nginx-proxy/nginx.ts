@@ -1,4 +1,5 @@
 /** Checking the written config with `nginx -t`, then becoming nginx (exec, same PID). */
+import { accessSync, constants } from "node:fs";
 import { dirname, join } from "node:path";
 import { ErrorCode, RkeToolsError } from "../../errors.ts";
 import { execve, findExecutable } from "../../sys/index.ts";
@@ -18,7 +19,9 @@ export function pidPath(s: NginxSettings): string {
 /** The nginx program, or undefined when it is not installed. */
 export function locateNginx(s: NginxSettings, path: string | undefined): string | undefined {
   try {
-    return findExecutable(s.nginx, path);
+    const found = findExecutable(s.nginx, path);
+    accessSync(found, constants.X_OK); // a name with '/' is taken as is by findExecutable
+    return found;
   } catch {
     return undefined;
   }
