@@ -19,3 +19,12 @@ export function streamDeflater(level = DEFAULT_LEVEL): Deflater {
     return deflate;
   };
 }
+
+/**
+ * A deflater named by text, for benchmarks comparing engines: `parallel:<level>` or
+ * `stream:<level>`; undefined for anything else.
+ */
+export function parseDeflaterSpec(spec: string): { engine: "parallel" | "stream"; level: number } | undefined {
+  const m = /^(parallel|stream):([1-9])$/.exec(spec);
+  return m ? { engine: m[1] as "parallel" | "stream", level: Number(m[2]) } : undefined;
+}

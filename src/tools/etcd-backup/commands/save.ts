@@ -6,6 +6,7 @@ import { saveOnce } from "../save/once.ts";
 import { runRolling } from "../save/rolling.ts";
 import { saveSettings } from "../save/settings.ts";
 import { uploaderFor } from "../save/s3-seam.ts";
+import { saveDeflater } from "../save/deflater.ts";
 import { applyLogFlags } from "./common.ts";
 
 export default defineGoCommand({
@@ -16,12 +17,13 @@ export default defineGoCommand({
     applyLogFlags(log, flags);
     const settings = saveSettings(flags, env, log);
     const upload = uploaderFor(flags, { env, log });
+    const deflater = saveDeflater(env);
     if (flags.once) {
-      await saveOnce(flags.name, settings, { signal, log, upload });
+      await saveOnce(flags.name, settings, { signal, log, upload, deflater });
       return 0;
     }
     // --name is passed by RKE (`etcd-rolling-snapshots`) and ignored, as by the original.
-    await runRolling(settings, { signal, log, upload, fetchState: fetchClusterState });
+    await runRolling(settings, { signal, log, upload, deflater, fetchState: fetchClusterState });
     return 0;
   },
 });
