@@ -73,9 +73,10 @@ const bench: Bench = {
       await etcd.fill(1 * GiB);
       const fill1 = (performance.now() - t) / 1000;
       const engines: [string, string | undefined][] = [
-        ["`save --once` (default: parallel deflate, level 6)", undefined],
-        ["`save --once`, parallel deflate level 4", "parallel:4"],
-        ["`save --once`, one zlib stream level 6", "stream:6"],
+        ["`save --once` (default: parallel deflate, level 4)", undefined],
+        ["`save --once`, one zlib stream, level 4", "stream:4"],
+        ["`save --once`, parallel deflate, level 6", "parallel:6"],
+        ["`save --once`, one zlib stream, level 6", "stream:6"],
       ];
       const one = await round(etcd, work, engines, RUNS);
       const ref = deflate6Zip(one.raw, join(work, "ref.zip"));

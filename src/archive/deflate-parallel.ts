@@ -28,18 +28,24 @@ export function parallelDeflater(opts: ParallelDeflateOptions): Deflater {
   const inFlight = opts.inFlight ?? Math.max(2, availableParallelism()) + 1;
   return async function* (source) {
     const queue: Promise<Uint8Array>[] = [];
+    // Input blocks are reused once compressed: garbage stays small, and so does the RSS.
+    const free: Buffer[] = [];
+    const take = () => free.pop() ?? Buffer.allocUnsafe(blockSize);
     let dictionary: Uint8Array | undefined;
-    let block = Buffer.allocUnsafe(blockSize);
+    let block = take();
     let fill = 0;
-    const submit = (data: Uint8Array, last: boolean) => {
+    const submit = (data: Buffer, last: boolean) => {
       const p = deflateBlock(data, {
         level: opts.level,
         finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
         ...(dictionary ? { dictionary } : {}),
+      }).then((out) => {
+        if (data.byteLength === blockSize) free.push(data);
+        return out;
       });
       p.catch(() => {}); // awaited in order below; never an unhandled rejection meanwhile
       queue.push(p);
-      if (!last) dictionary = data.subarray(data.byteLength - WINDOW);
+      if (!last) dictionary = Buffer.from(data.subarray(data.byteLength - WINDOW)); // a copy: the block is reused
     };
     try {
       for await (const chunk of source) {
@@ -51,7 +57,7 @@ export function parallelDeflater(opts: ParallelDeflateOptions): Deflater {
           off += n;
           if (fill === blockSize) {
             submit(block, false);
-            block = Buffer.allocUnsafe(blockSize); // the submitted block is still being read
+            block = take(); // the submitted block is still being read
             fill = 0;
             while (queue.length >= inFlight) yield await queue.shift()!;
           }

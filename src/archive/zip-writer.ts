@@ -27,8 +27,9 @@ export interface AddedEntry {
 export class ZipWriter {
   private offset = 0;
   private readonly entries: EntryRecord[] = [];
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
+  /** Small records and compressed chunks are gathered here and written 1 MiB at a time; reused. */
+  private readonly buf = Buffer.allocUnsafe(FLUSH_AT);
+  private fill = 0;
   private readonly deflater: Deflater;
   private finished = false;
 
@@ -80,18 +81,20 @@ export class ZipWriter {
 
   private async emit(chunk: Uint8Array): Promise<void> {
     this.offset += chunk.byteLength;
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.byteLength;
-    if (this.pendingBytes >= FLUSH_AT) await this.flush();
+    if (this.fill + chunk.byteLength > FLUSH_AT) await this.flush();
+    if (chunk.byteLength >= FLUSH_AT) {
+      await this.sink.write(chunk);
+      return;
+    }
+    this.buf.set(chunk, this.fill);
+    this.fill += chunk.byteLength;
   }
 
   private async flush(): Promise<void> {
-    if (this.pendingBytes === 0) return;
-    const parts = this.pending;
-    const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    await this.sink.write(joined);
+    if (this.fill === 0) return;
+    const n = this.fill;
+    this.fill = 0;
+    await this.sink.write(this.buf.subarray(0, n)); // the sink is done with it when this resolves
   }
 }
 
