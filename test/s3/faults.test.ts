@@ -81,6 +81,19 @@ describeWith([s3Gateway], "S3 transfers through a fault-injecting proxy", () => 
       expect(proxy.seen.some((r) => r.method === "DELETE" && r.target.includes("uploadId="))).toBe(true);
     });
 
+    test("stopped by a signal mid-upload (SIGTERM): the multipart upload is aborted, nothing left open", async () => {
+      proxy.inject({ match: isPart(2), action: "stall", afterBytes: 1 * MIB });
+      const stop = new AbortController();
+      const pending = uploadSnapshot(client, archive, "stopped.zip", { ...fast, partTimeoutMs: 60_000, signal: stop.signal }).catch((e) => e);
+      const deadline = Date.now() + 30_000;
+      while (!proxy.faultsFired().length && Date.now() < deadline) await Bun.sleep(20);
+      stop.abort(new Error("received SIGTERM"));
+      const err = await pending;
+      expect(err.code).toBe("E_ABORTED");
+      expect(openUploads(bucket)).toEqual([]);
+      expect(headObject(bucket, "stopped.zip").status).toBe(404);
+    });
+
     test("--s3-retries retries the whole upload after a failed attempt", async () => {
       proxy.inject({ match: isPart(1), action: "503", times: 3 }); // exhausts the part retries of attempt 1 only
       const r = await uploadSnapshot(client, archive, "whole.zip", { ...fast, retry: retryPolicy({ attempts: 2, delayMs: 10, retryOn: () => true }) });

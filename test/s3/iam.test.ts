@@ -77,6 +77,12 @@ describeWith([s3Gateway], "IAM credentials from local metadata servers", () => {
       now += 2 * 60_000; // 4 minutes left: inside the 5-minute margin
       await src.get();
       expect(imds.hits.length).toBe(6);
+      // The metadata service goes away: the current credentials serve until they expire, then it fails.
+      await imds.stop();
+      now += 60_000;
+      expect((await src.get()).accessKeyId).toBe(gateway().accessKey);
+      now += 10 * 60_000;
+      expect(await src.get().then(() => "ok", (e) => e.message)).toMatch(/EC2 instance metadata .* could not be reached/);
     } finally {
       await imds.stop();
     }

@@ -5,6 +5,7 @@
  * five minutes before they expire (a rolling container runs for months); concurrent callers share
  * one refresh.
  */
+import { messageOf } from "../../errors.ts";
 import type { Logger } from "../../log/logger.ts";
 import { ecsUri, fetchEcsCredentials } from "./ecs.ts";
 import { fetchImdsCredentials } from "./imds.ts";
@@ -33,12 +34,22 @@ export class RefreshingCredentials implements CredentialSource {
     const c = this.current;
     if (c && (!c.expiration || c.expiration.getTime() - REFRESH_BEFORE_MS > this.now())) return c;
     this.pending ??= this.fetchFn(signal)
-      .then((fresh) => {
-        this.current = fresh;
-        this.log?.addSecret(fresh.secretAccessKey, fresh.sessionToken);
-        this.log?.debug(`fetched S3 credentials from ${this.name}`, { expires: fresh.expiration?.toISOString() ?? "never" });
-        return fresh;
-      })
+      .then(
+        (fresh) => {
+          this.current = fresh;
+          this.log?.addSecret(fresh.secretAccessKey, fresh.sessionToken);
+          this.log?.debug(`fetched S3 credentials from ${this.name}`, { expires: fresh.expiration?.toISOString() ?? "never" });
+          return fresh;
+        },
+        (e: unknown) => {
+          // An early refresh that fails keeps the credentials that still work; the next call tries again.
+          if (c?.expiration && c.expiration.getTime() > this.now()) {
+            this.log?.warn(`could not refresh S3 credentials from ${this.name}; using the current ones until they expire`, { error: messageOf(e) });
+            return c;
+          }
+          throw e;
+        },
+      )
       .finally(() => {
         this.pending = undefined;
       });
