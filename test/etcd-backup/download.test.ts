@@ -94,7 +94,7 @@ describe("download --local-endpoint", () => {
       [["--name", name, "--local-endpoint", "127.0.0.1"], "cacert, cert and key are required"],
       [["--name", "../x", "--local-endpoint", "127.0.0.1", ...certs()], "contains '/'"],
       [["--name", name, "--local-endpoint", "127.0.0.1:x", ...certs()], "invalid --local-endpoint"],
-      [["--name", name, "--s3-backup"], "download --s3-backup is not built yet"],
+      [["--name", name, "--s3-backup"], "--s3-bucketName is empty"],
     ];
     for (const [args, text] of cases) {
       const r = await download(args, serve.port);

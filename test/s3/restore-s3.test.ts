@@ -49,6 +49,39 @@ describeWith([s3Gateway], "restore commands with --s3-backup", () => {
     expect(existsSync(join(d.backup, "d2.zip"))).toBe(false);
   });
 
+  test("download: the zip into /backup, then /backup/<name> extracted beside it (both 0600)", async () => {
+    const db = Buffer.alloc(300_000, 9);
+    const zip = join(d.root, "up.zip");
+    await writeGoZip(zip, [{ name: "/backup/dl1", data: db }]);
+    putObject(bucket, "g/dl1.zip", zip);
+    const r = await tool("download", ["--name", "dl1", "--s3-backup=true", ...s3("g")]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(d.backup).sort()).toEqual(["dl1", "dl1.zip"]);
+    expect(readFileSync(join(d.backup, "dl1")).equals(db)).toBe(true);
+    for (const f of ["dl1", "dl1.zip"]) expect(statSync(join(d.backup, f)).mode & 0o777).toBe(0o600);
+    expect(r.stderr).toContain(`msg="Decompressed [${join(d.backup, "dl1.zip")}] to [${join(d.backup, "dl1")}]"`);
+  });
+
+  test("download: a legacy uncompressed object lands as /backup/<name>", async () => {
+    const raw = join(d.root, "raw");
+    writeFileSync(raw, "legacy snapshot bytes");
+    putObject(bucket, "g/legacy1", raw);
+    const r = await tool("download", ["--name", "legacy1", "--s3-backup", ...s3("g")]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(d.backup)).toEqual(["legacy1"]);
+    expect(readFileSync(join(d.backup, "legacy1"), "utf8")).toBe("legacy snapshot bytes");
+  });
+
+  test("download: a zip without the snapshot entry is the original's text", async () => {
+    const zip = join(d.root, "bad.zip");
+    await writeGoZip(zip, [{ name: "/etc/kubernetes/other.rkestate", data: Buffer.from("{}") }]);
+    putObject(bucket, "g/bad1.zip", zip);
+    const r = await tool("download", ["--name", "bad1", "--s3-backup", ...s3("g")]);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain(`Unable to decompress [${join(d.backup, "bad1.zip")}] to [${join(d.backup, "bad1")}]`);
+    expect(existsSync(join(d.backup, "bad1"))).toBe(false);
+  });
+
   test("extractstatefile: downloads the archive into /backup first, then extracts the state file", async () => {
     const state = JSON.stringify({ desiredState: {}, currentState: { x: 1 } });
     const zip = join(d.root, "up.zip");

@@ -3,8 +3,9 @@ import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
 import { parseEndpoint } from "../restore/endpoint.ts";
-import { rawPathOf, requireName, s3NotBuilt } from "../restore/files.ts";
+import { rawPathOf, requireName } from "../restore/files.ts";
 import { peerDownload, peerUrl } from "../restore/peer-download.ts";
+import { s3Download } from "../restore/s3-download.ts";
 import { SERVE_PORT } from "../restore/serve.ts";
 import { requireTls, servePortFrom } from "../restore/tls-flags.ts";
 import { applyLogFlags } from "./common.ts";
@@ -16,9 +17,12 @@ export default defineGoCommand({
   async run({ flags, log, env, signal }) {
     applyLogFlags(log, flags);
     log.info("Initializing Download Backups");
-    if (flags["s3-backup"]) throw s3NotBuilt("download"); // the S3 issue: `return s3Download(…)`
-
     const name = requireName(flags.name);
+    if (flags["s3-backup"]) {
+      await s3Download(name, flags, { env, paths: pathsFrom(env), log, signal });
+      return;
+    }
+
     if (!flags["local-endpoint"]) throw new RkeToolsError(ErrorCode.InvalidInput, "local-endpoint is required");
     const endpoint = parseEndpoint(flags["local-endpoint"], servePortFrom(env, SERVE_PORT));
     const tls = requireTls(flags);
