@@ -5,10 +5,11 @@
  *
  * One real file, /opt/rke-tools/rke-etcd-backup; every other name is a symbolic link to it
  * (process.argv0 keeps the link's name, which is how the executable picks the tool). Symlinks, not
- * hard links: Docker's COPY/ADD stores a hard link to a 100 MB file as a second copy unless both
- * names are in one layer, and links inside /opt/rke-tools are relative so they survive Docker's
- * copy-up of the VOLUME and the weave container's mount of that volume over a host /opt bind.
- * /usr/bin links are absolute: /usr/bin is never inside the volume.
+ * hard links: a hard link stays one file only if every copier on the way (build context, COPY,
+ * layer tar, the VOLUME copy-up) tracks inodes, and each miss costs 110 MB; a symlink is a symlink
+ * everywhere. Links inside /opt/rke-tools are relative so they survive the copy-up of the VOLUME and
+ * the weave container's mount of that volume over a host /opt bind. /usr/bin links are absolute:
+ * /usr/bin is never inside the volume.
  */
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
