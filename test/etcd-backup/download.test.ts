@@ -4,6 +4,8 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { createServer, type Server } from "node:tls";
 import { join } from "node:path";
 import { lastLine, runTool } from "../support/bin.ts";
+import { ErrorCode, isRkeToolsError } from "../../src/errors.ts";
+import { peerDownload } from "../../src/tools/etcd-backup/restore/peer-download.ts";
 import { makePki, type Pki } from "../support/pki.ts";
 import { isServing, messages, restoreDirs, startServe, type RestoreDirs, type ServeProcess } from "./restore-env.ts";
 
@@ -144,5 +146,46 @@ describe("download verifies the server", () => {
       expect(existsSync(join(dst.backup, "cut"))).toBe(false);
       expect(leftovers()).toEqual([]);
     });
+  });
+});
+
+describe("peerDownload (library): a peer that stops sending", () => {
+  let server: Server;
+  let port = 0;
+  beforeAll(async () => {
+    server = createServer({ key: pki.read(pki.node.key), cert: pki.read(pki.node.cert), ca: pki.read(pki.ca), requestCert: true, rejectUnauthorized: true }, (sock) => {
+      sock.once("data", () => sock.write("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + "x".repeat(1000))); // then silence
+      sock.on("error", () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(() => server.close());
+
+  const tls = () => ({ ca: pki.read(pki.ca), cert: pki.read(pki.node.cert), key: pki.read(pki.node.key) });
+  const endpoint = () => ({ host: "127.0.0.1", display: "127.0.0.1", port });
+
+  test("gives up after the stall limit; nothing is left behind", async () => {
+    const e = await peerDownload("stalled", { endpoint: endpoint(), tls: tls(), dest: join(dst.backup, "stalled"), stallMs: 1500 }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(isRkeToolsError(e, ErrorCode.Http)).toBe(true);
+    expect((e as Error).message).toContain("no data for 1.5 s");
+    expect(existsSync(join(dst.backup, "stalled"))).toBe(false);
+    expect(leftovers()).toEqual([]);
+  });
+
+  test("an abort (SIGTERM) ends it as E_ABORTED; nothing is left behind", async () => {
+    const ac = new AbortController();
+    const p = peerDownload("aborted", { endpoint: endpoint(), tls: tls(), dest: join(dst.backup, "aborted"), signal: ac.signal });
+    ac.abort(new Error("received SIGTERM"));
+    const e = await p.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(isRkeToolsError(e, ErrorCode.Aborted)).toBe(true);
+    expect(existsSync(join(dst.backup, "aborted"))).toBe(false);
+    expect(leftovers()).toEqual([]);
   });
 });

@@ -186,7 +186,7 @@ describe("serve: start-up failures (flags are checked before extracting)", () =>
     const again = await startServe(e.env, ["--name", "z", ...certArgs()], { hosts: "127.0.0.1", port: s.port });
     if (isServing(again)) await again.stop();
     expect(isServing(again)).toBe(false);
-    expect(lastLine((again as { stderr: string }).stderr)).toContain(`listen tcp 127.0.0.1:${s.port}`);
+    expect(lastLine((again as { stderr: string }).stderr)).toContain(`listen tcp 127.0.0.1:${s.port}: bind: address already in use`);
     expect(await s.stop()).toBe(0);
     expect(messages(s.stderr()).at(-1)).toBe(`Stopped serving ${e.backup}/z`);
   });

@@ -58,7 +58,9 @@ export async function serveSnapshot(file: string, opts: ServeOptions): Promise<v
     }
   } catch (e) {
     for (const s of servers) void s.stop(true);
-    throw new RkeToolsError(ErrorCode.Io, `listen tcp ${first}:${port}: ${messageOf(e)}`, { cause: e });
+    // The original's text (Go): `listen tcp 0.0.0.0:2379: bind: address already in use`.
+    const why = (e as { code?: string }).code === "EADDRINUSE" ? "bind: address already in use" : messageOf(e);
+    throw new RkeToolsError(ErrorCode.Io, `listen tcp ${first}:${port}: ${why}`, { cause: e });
   }
   log.info(`Serving ${file} on port ${port}`, { addresses: servers.map((s) => s.hostname).join(",") });
   opts.onListening?.(port);
