@@ -6,6 +6,7 @@ import { Logger } from "../../src/log/logger.ts";
 import { azureCloud } from "../../src/tools/entrypoint/azure-cloud.ts";
 import { fixAzureCloudConfig } from "../../src/tools/entrypoint/azure.ts";
 import { lastLine, runTool } from "../support/bin.ts";
+import { makePki } from "../support/pki.ts";
 import { declareSecret } from "../support/secrets.ts";
 import { startAzureApi, type AzureApi, type AzureWorld } from "../support/azure-api.ts";
 
@@ -154,6 +155,29 @@ describe("cloud-provider.sh (the executable, invoked by hand)", () => {
     expect(lastLine(r.stderr)).toMatch(/level=info msg="Azure cloud config updated"/);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
     expect(JSON.parse(readFileSync(join(k8s, "cloud-config"), "utf8")).vnetName).toBe("vnet-a");
+  });
+
+  test("over HTTPS, trusting the test CA, as AAD and ARM are served in Azure", async () => {
+    const pki = makePki();
+    api = startAzureApi(world(), pki.server);
+    const k8s = join(dir, "k8s");
+    mkdirSync(k8s);
+    writeFileSync(join(k8s, "cloud-config"), JSON.stringify(rkeConfig()));
+    const plain = startAzureApi(world()); // the instance metadata service is plain HTTP on the link-local address
+    try {
+      const env = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: pki.ca, RKE_TOOLS_KUBERNETES_DIR: k8s, RKE_TOOLS_AZURE_IMDS_URL: plain.url, RKE_TOOLS_AZURE_AAD_URL: api.url, RKE_TOOLS_AZURE_ARM_URL: api.url };
+      const r = await runTool("cloud-provider.sh", [], { env });
+      expect(lastLine(r.stderr)).toMatch(/msg="Azure cloud config updated"/);
+      expect(r.code).toBe(0);
+      expect(api.url).toStartWith("https://");
+      expect(api.requests.map((q) => q.path)).toContain("/tenant-1/oauth2/v2.0/token");
+      writeFileSync(join(k8s, "cloud-config"), JSON.stringify(rkeConfig())); // needs a login again
+      const untrusted = await runTool("cloud-provider.sh", [], { env: { ...env, NODE_EXTRA_CA_CERTS: pki.foreignCa } });
+      expect(untrusted.code).toBe(1);
+      expect(lastLine(untrusted.stderr)).toContain("Cannot reach Azure AD");
+    } finally {
+      await plain.stop();
+    }
   });
 
   test("a value not found: exit 1 with the original's message as the last line", async () => {

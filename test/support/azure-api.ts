@@ -25,7 +25,8 @@ export interface AzureApi {
 
 const armError = (status: number, code: string, message: string) => Response.json({ error: { code, message } }, { status });
 
-export function startAzureApi(world: AzureWorld): AzureApi {
+/** With `tls`, AAD and ARM are served over HTTPS as in Azure (URL https://localhost:<port>). */
+export function startAzureApi(world: AzureWorld, tls?: { cert: string; key: string }): AzureApi {
   const requests: AzureApi["requests"] = [];
   const issued = new Set<string>();
   let base = "";
@@ -43,6 +44,7 @@ export function startAzureApi(world: AzureWorld): AzureApi {
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
+    ...(tls ? { tls: { cert: Bun.file(tls.cert), key: Bun.file(tls.key) } } : {}),
     async fetch(req) {
       const url = new URL(req.url);
       const body = req.method === "POST" ? await req.text() : undefined;
@@ -87,6 +89,6 @@ export function startAzureApi(world: AzureWorld): AzureApi {
       return armError(404, "ResourceNotFound", `The Resource '${p}' was not found.`);
     },
   });
-  base = `http://127.0.0.1:${server.port}`;
+  base = tls ? `https://localhost:${server.port}` : `http://127.0.0.1:${server.port}`;
   return { url: base, requests, stop: () => server.stop(true) };
 }
