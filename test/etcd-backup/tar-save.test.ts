@@ -5,12 +5,12 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lastLine, runTool } from "../support/bin.ts";
 import { describeWith, hasCommand } from "../support/components.ts";
 import { etcdComponents, startEtcd, type EtcdServer } from "../support/etcd.ts";
-import { createBucket, gateway, headObject, removeBucket, s3Gateway } from "../support/s3.ts";
+import { createBucket, gateway, headObject, listKeys, removeBucket, s3Gateway } from "../support/s3.ts";
 import { list, makeDirs, sha256File, type Dirs } from "./save-helpers.ts";
 
 const tools = [hasCommand("tar", "apt-get install tar"), hasCommand("zstd", "apt-get install zstd")];
@@ -123,5 +123,21 @@ describeWith([...etcdComponents, s3Gateway], "save --archive-format tar.zst --s3
     const v = await tool("verify", ["--name", "up", ...s3Args()]);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/ok +stored SHA-256 +matches x-amz-meta-sha256/);
+
+    // Another node restores from it: download fetches the tar.zst and extracts the snapshot.
+    const local = readFileSync(join(d.backup, "up.tar.zst"));
+    rmSync(join(d.backup, "up.tar.zst"));
+    const dl = await tool("download", ["--name", "up", ...s3Args()]);
+    expect(dl.code).toBe(0);
+    expect(list(d.backup)).toEqual(["up", "up.tar.zst"]);
+    expect(readFileSync(join(d.backup, "up.tar.zst")).equals(local)).toBe(true);
+    const raw = await tool("verify", ["--name", "up"]);
+    expect(raw.code).toBe(0);
+    expect(raw.stdout).toContain(`${join(d.backup, "up")}: verified`);
+
+    const del = await tool("delete", ["--name", "up", ...s3Args()]);
+    expect(del.code).toBe(0);
+    expect(listKeys(bucket)).toEqual([]);
+    expect(list(d.backup)).toEqual([]);
   }, 60_000);
 });

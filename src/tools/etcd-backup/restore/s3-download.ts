@@ -1,11 +1,11 @@
 /**
- * `download --s3-backup` (original §12): fetch `[folder/]<name>` or `[folder/]<name>.zip` into
- * /backup (src/s3 verifies and renames it), then, for a zip, extract `/backup/<name>` beside it;
+ * `download --s3-backup` (original §12): fetch `[folder/]<name>` or `[folder/]<name>.zip` (or
+ * `.tar.gz`, `.tar.zst`: docs/archive-formats.md) into /backup (src/s3 verifies and renames it),
+ * then, for an archive, extract `/backup/<name>` beside it;
  * both files stay, as the original leaves them. src/s3 is loaded only here.
  */
 import { basename } from "node:path";
-import { snapshotEntryName } from "../../../archive/layout.ts";
-import { extractEntryToFile } from "../../../archive/zip-reader-extract.ts";
+import { extractArchiveEntry } from "../../../archive/tar-extract.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import type { Logger } from "../../../log/logger.ts";
@@ -19,12 +19,9 @@ export async function s3Download(name: string, flags: S3Flags, opts: { env: Reco
   const file = await s3.downloadSnapshot(client, name, paths.backup, { log, signal });
   const dest = rawPathOf(paths, name);
   if (file === dest) return dest; // a legacy uncompressed object
-  if (!file.endsWith(".zip")) {
-    throw new RkeToolsError(ErrorCode.NotImplemented, `Unable to decompress [${file}] to [${dest}]: only zip archives are extracted by download`);
-  }
   log.info(`Decompressing etcd snapshot file [${basename(file)}]`);
   try {
-    await extractEntryToFile(file, snapshotEntryName(name), dest, { signal, log });
+    await extractArchiveEntry(file, "snapshot", name, dest, { signal, log }); // zip or tar, by its magic bytes
   } catch (e) {
     if (e instanceof RkeToolsError && e.code === ErrorCode.Aborted) throw e;
     throw new RkeToolsError(e instanceof RkeToolsError ? e.code : ErrorCode.Archive, `Unable to decompress [${file}] to [${dest}]: ${messageOf(e)}`, { cause: e });
