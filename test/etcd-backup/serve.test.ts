@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { connect } from "node:tls";
 import { join } from "node:path";
 import { lastLine } from "../support/bin.ts";
@@ -142,6 +142,46 @@ describe("serve: a reader that pauses", () => {
     const body = dechunk(got.subarray(split + 4));
     expect(body.length).toBe(snap.length);
     expect(body.equals(snap)).toBe(true);
+  }, 60_000);
+});
+
+describe("serve: a snapshot that shrinks while being served", () => {
+  test("the client sees a broken body, not a short one that looks whole", async () => {
+    const e = restoreDirs("serve-shrink");
+    writeFileSync(join(e.backup, "s"), snap);
+    const s = await startServe(e.env, ["--name", "s", ...certArgs()], { hosts: "127.0.0.1" });
+    if (!isServing(s)) throw new Error(s.stderr);
+    try {
+      const got = await new Promise<Buffer>((resolve) => {
+        const chunks: Buffer[] = [];
+        let n = 0;
+        let truncated = false;
+        const sock = connect({ host: "127.0.0.1", port: s.port, ca: pki.read(pki.ca), cert: pki.read(pki.client.cert), key: pki.read(pki.client.key), checkServerIdentity: () => undefined }, () => {
+          sock.write("GET /s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        });
+        sock.on("data", (c: Buffer) => {
+          chunks.push(c);
+          n += c.length;
+          if (!truncated && n > 4 << 20) {
+            truncated = true;
+            truncateSync(join(e.backup, "s"), 1 << 20); // serve is past this point already
+          }
+        });
+        const finish = () => resolve(Buffer.concat(chunks));
+        sock.on("end", finish);
+        sock.on("error", finish);
+        sock.on("close", finish);
+      });
+      const body = got.subarray(got.indexOf("\r\n\r\n") + 4);
+      expect(() => dechunk(body)).toThrow("chunked body cut short");
+      const line = await s.waitFor(/Transfer of .* ended early/);
+      expect(line).toContain("level=warning");
+      expect(line).toContain("shrank to");
+      expect(s.stderr().split("\n").filter((l) => l !== "" && !l.startsWith("time="))).toEqual([]); // nothing but log lines
+    } finally {
+      await s.stop();
+      e.cleanup();
+    }
   }, 60_000);
 });
 

@@ -118,10 +118,10 @@ function makeHandler(file: string, name: string, log: Logger): Handler {
     const peer = server.requestIP(req);
     const fields = { peer: peer ? (peer.family === "IPv6" ? `[${peer.address}]:${peer.port}` : `${peer.address}:${peer.port}`) : "unknown", status };
     const start = performance.now();
-    const body = fileBody(file, range.start, range.end, req.signal, (bytes, complete) => {
+    const body = fileBody(file, range.start, range.end, req.signal, (bytes, complete, fault) => {
       const f = { ...fields, bytes, runtime: GoDuration.sinceMs(start) };
       if (complete) log.info(`Served ${file}`, f);
-      else log.warn(`Transfer of ${file} ended early`, { ...f, expected: length });
+      else log.warn(`Transfer of ${file} ended early`, { ...f, expected: length, ...(fault ? { error: messageOf(fault) } : {}) });
     });
     return new Response(body, { status, headers });
   };
@@ -132,34 +132,47 @@ function makeHandler(file: string, name: string, log: Logger): Handler {
  * awaited (backpressure: a paused reader holds one chunk, not the file). Bun sends such a body
  * chunked; the chunked framing lets a client tell a cut transfer from a finished one.
  */
-function fileBody(file: string, start: number, end: number, abort: AbortSignal, done: (bytes: number, complete: boolean) => void): ReadableStream<Uint8Array> {
+function fileBody(file: string, start: number, end: number, abort: AbortSignal, done: (bytes: number, complete: boolean, fault?: unknown) => void): ReadableStream<Uint8Array> {
   return new ReadableStream({
     type: "direct",
     async pull(ctl: DirectController) {
       let n = 0;
-      let complete = false;
+      let fileFault: unknown; // the file shrank or could not be read: the body must not end cleanly
       const fh = await open(file, "r");
       try {
         // One buffer per transfer: the controller copies what it is given, and we wait for the
         // flush before reading into it again (fresh buffers per chunk cost ~20 MiB of peak RSS).
         const buf = Buffer.allocUnsafe(Math.min(CHUNK, end + 1 - start));
         for (let pos = start; pos <= end && !abort.aborted; ) {
-          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end + 1 - pos), pos);
-          if (bytesRead === 0) break; // the file shrank: end the body short, the client sees it
-          pos += bytesRead;
-          await ctl.write(buf.subarray(0, bytesRead));
+          let got: number;
+          try {
+            got = (await fh.read(buf, 0, Math.min(buf.length, end + 1 - pos), pos)).bytesRead;
+          } catch (e) {
+            fileFault = e;
+            break;
+          }
+          if (got === 0) {
+            fileFault = new Error(`${file} shrank to ${pos} bytes while being served`);
+            break;
+          }
+          pos += got;
+          await ctl.write(buf.subarray(0, got));
           await ctl.flush();
-          n += bytesRead;
+          n += got;
         }
-        complete = n === end - start + 1;
       } catch {
         // the peer went away mid-write
       } finally {
         await fh.close();
-        done(n, complete);
-        if (complete) ctl.close();
-        else ctl.end?.();
       }
+      const complete = n === end - start + 1;
+      done(n, complete, fileFault);
+      if (complete) return ctl.close();
+      // Throwing resets the connection: a chunked body ended cleanly would look whole to the
+      // client. `undefined` because Bun prints any other thrown value to stderr (our log stream);
+      // the cause is in the warning line above.
+      if (fileFault) throw undefined;
+      ctl.end?.(); // the peer is gone already
     },
   } as unknown as ConstructorParameters<typeof ReadableStream<Uint8Array>>[0]);
 }
