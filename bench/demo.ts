@@ -91,7 +91,7 @@ async function main(): Promise<void> {
       }
     });
     await step("download it on a second node as a peer (verifies the server's CA)", () =>
-      tool("rke-etcd-backup", ["etcd-backup", "download", "--name", name, "--local-endpoint", "127.0.0.1", ...certs], { ...node2, RKE_TOOLS_PEER_PORT: String(port) }));
+      tool("rke-etcd-backup", ["etcd-backup", "download", "--name", name, "--local-endpoint", "127.0.0.1", ...certs], { ...node2, RKE_TOOLS_SERVE_PORT: String(port) }));
     const a = sha256(join(node1.RKE_TOOLS_BACKUP_DIR, name));
     const b = sha256(join(node2.RKE_TOOLS_BACKUP_DIR, name));
     if (a !== b) throw new Error(`snapshots differ: ${a} vs ${b}`);
