@@ -4,6 +4,8 @@ import { s3ConfigFromFlags } from "../../src/s3/config.ts";
 import { isLoopback } from "../../src/s3/transport.ts";
 import { describeWith } from "../support/components.ts";
 import { ConnectProxy, FaultProxy } from "../support/fault-proxy.ts";
+import { fetchImdsCredentials } from "../../src/s3/credentials/imds.ts";
+import { ImdsServer } from "../support/imds.ts";
 import { createBucket, gateway, gatewayFlags, removeBucket, s3Gateway } from "../support/s3.ts";
 
 setDefaultTimeout(60_000);
@@ -28,6 +30,17 @@ async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): P
 test("loopback hosts are recognised (never proxied)", () => {
   for (const h of ["localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"]) expect(`${h} ${isLoopback(h)}`).toBe(`${h} true`);
   for (const h of ["s3.amazonaws.com", "10.0.0.1", "128.0.0.1", "localhost.example"]) expect(`${h} ${isLoopback(h)}`).toBe(`${h} false`);
+});
+
+test("instance metadata is reached directly whatever the proxy variables say", async () => {
+  const imds = new ImdsServer({ accessKeyId: "AKIDIRECT", secretAccessKey: "direct-secret" });
+  try {
+    const dead = "http://127.0.0.1:9";
+    const creds = await withEnv({ HTTP_PROXY: dead, http_proxy: dead, ALL_PROXY: dead }, () => fetchImdsCredentials({ AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url }));
+    expect(creds.accessKeyId).toBe("AKIDIRECT");
+  } finally {
+    await imds.stop();
+  }
 });
 
 describeWith([s3Gateway], "S3 traffic honours HTTP(S)_PROXY and NO_PROXY", () => {
