@@ -38,6 +38,12 @@ async function main(): Promise<number> {
     argv = argv.slice(1);
   }
 
+  const entry: { describe: string; usage?: string } = TOOLS[name];
+  if (entry.usage && argv.length === 1 && (argv[0] === "--help" || argv[0] === "-h")) {
+    process.stdout.write(entry.usage);
+    return 0;
+  }
+
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {

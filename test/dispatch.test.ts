@@ -22,6 +22,14 @@ describe("compiled multi-call executable", () => {
     expect(top.stdout).toContain("etcd-backup");
   });
 
+  test("every tool name answers --help with that tool's usage, and nothing else runs", async () => {
+    for (const name of Object.keys(TOOLS)) {
+      const r = await runTool(name, ["--help"], { env: { PATH: process.env.PATH, RKE_TOOLS_KUBERNETES_DIR: "/nonexistent" } });
+      expect({ name, code: r.code, stderr: r.stderr }).toEqual({ name, code: 0, stderr: "" });
+      expect(r.stdout).toMatch(name === "rke-etcd-backup" ? /etcd-backup/ : new RegExp(`Usage: .*${name.replace(".", "\\.")}`));
+    }
+  });
+
   test("rke-tools <tool> dispatches like the symlink", async () => {
     const r = await runTool("rke-tools", ["rke-etcd-backup", "etcd-backup", "serve", "--help"]);
     expect(r.code).toBe(0);
