@@ -1,7 +1,7 @@
 /**
- * The image trees for the package tests, assembled once per test process into a temp dir (never
- * into dist/rootfs, which `npm run package` owns): x64 from the executable test/run.ts built,
- * arm64 from a fresh arm64 build.
+ * The image trees for the package tests, assembled on first use into a temp dir (never into
+ * dist/rootfs, which `npm run package` owns): x64 from the executable test/run.ts built, arm64 from
+ * a fresh arm64 build. Each test file calls releaseTrees() in its afterAll: ~230 MB per run.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,11 +32,7 @@ const trees = new Map<Arch, { root: string; manifest: Manifest; binary: string }
 export function tree(arch: Arch): { root: string; manifest: Manifest; binary: string } {
   const have = trees.get(arch);
   if (have) return have;
-  if (!base) {
-    base = mkdtempSync(join(tmpdir(), "rke-package-"));
-    const dir = base;
-    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-  }
+  base ??= mkdtempSync(join(tmpdir(), "rke-package-"));
   const binary = binaryPath(arch);
   if (arch !== "x64" || !existsSync(binary)) build(arch); // test/run.ts builds x64 only
   const root = join(base, `linux-${arch}`);
@@ -44,4 +40,11 @@ export function tree(arch: Arch): { root: string; manifest: Manifest; binary: st
   const t = { root, manifest, binary };
   trees.set(arch, t);
   return t;
+}
+
+/** Removes the trees (a test file's afterAll); the next tree() call assembles them again. */
+export function releaseTrees(): void {
+  if (base) rmSync(base, { recursive: true, force: true });
+  base = undefined;
+  trees.clear();
 }

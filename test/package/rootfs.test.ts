@@ -1,5 +1,5 @@
 /** The assembled image tree, per architecture: paths, modes, links, and the executable's ELF view. */
-import { beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
 import type { Arch } from "../../compile/build.ts";
@@ -7,8 +7,10 @@ import { LOADER } from "../../compile/glibc.ts";
 import { EXECUTABLE, layout, TOOL_DIRS } from "../../compile/rootfs.ts";
 import { LIB_DIR } from "../../compile/self-contained.ts";
 import { describeWith } from "../support/components.ts";
-import { glibcFor, tools, tree } from "./fixture.ts";
+import { glibcFor, releaseTrees, tools, tree } from "./fixture.ts";
 import { view } from "./readelf.ts";
+
+afterAll(releaseTrees);
 
 const MACHINE: Record<Arch, string> = { x64: "Advanced Micro Devices X86-64", arm64: "AArch64" };
 

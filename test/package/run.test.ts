@@ -12,7 +12,7 @@ import { EXECUTABLE } from "../../compile/rootfs.ts";
 import { makeSelfContained } from "../../compile/self-contained.ts";
 import { describeWith, isRoot } from "../support/components.ts";
 import { makePki } from "../support/pki.ts";
-import { glibcFor, tools, tree } from "./fixture.ts";
+import { glibcFor, releaseTrees, tools, tree } from "./fixture.ts";
 
 interface Ran { code: number; stdout: string; stderr: string }
 
@@ -33,6 +33,8 @@ function onHost(name: string, args: string[], env: Record<string, string>, cwd?:
 }
 
 const ENV = { PATH: "/usr/local/bin:/usr/bin:/bin" };
+
+afterAll(releaseTrees);
 
 describeWith([isRoot, tools.patchelf, tools.unshare, tools.openssl, glibcFor("x64")], "x64 executable in a chroot of the image tree", () => {
   let root: string;
