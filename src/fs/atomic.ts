@@ -142,9 +142,10 @@ export async function syncDir(dir: string): Promise<void> {
 
 /**
  * Removes temporary files left in `dir` by killed runs; returns their names. With `olderThanMs`,
- * only files not modified for that long (another process may be writing a younger one).
+ * only files not modified for that long (another process may be writing a younger one). With
+ * `of`, only the temporary files of that final file name (e.g. `snap.zip`).
  */
-export async function cleanStaleTemps(dir: string, opts: { olderThanMs?: number } = {}): Promise<string[]> {
+export async function cleanStaleTemps(dir: string, opts: { olderThanMs?: number; of?: string } = {}): Promise<string[]> {
   let names: string[];
   try {
     names = await fsp.readdir(dir);
@@ -154,6 +155,7 @@ export async function cleanStaleTemps(dir: string, opts: { olderThanMs?: number 
   const removed: string[] = [];
   for (const n of names) {
     if (!isTempName(n)) continue;
+    if (opts.of !== undefined && !n.startsWith(`.${opts.of}${TEMP_MARKER}`)) continue;
     if (opts.olderThanMs !== undefined) {
       const st = await fsp.lstat(join(dir, n)).catch(() => undefined);
       if (!st || Date.now() - st.mtimeMs < opts.olderThanMs) continue;

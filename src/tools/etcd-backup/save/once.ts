@@ -11,6 +11,9 @@ import { cleanNamedBackups } from "./named-retention.ts";
 import type { SaveSettings } from "./settings.ts";
 import { removeStateFile } from "./statefile.ts";
 import type { SnapshotUploader } from "./upload.ts";
+import { archiveFileNames } from "../../../archive/format.ts";
+import { cleanStaleTemps } from "../../../fs/atomic.ts";
+import { STALE_TEMP_MS } from "./rolling.ts";
 
 export interface SaveOnceOptions {
   signal?: AbortSignal;
@@ -22,6 +25,10 @@ export interface SaveOnceOptions {
 export async function saveOnce(name: string, settings: SaveSettings, opts: SaveOnceOptions): Promise<BackupResult> {
   const { log, signal } = opts;
   log.info("Initializing Onetime Backup", { name });
+  // A killed earlier run of this name leaves its temporary archive (RKE runs one save --once per node
+  // at a time); others' are removed only when stale, as rolling mode may be writing one.
+  for (const file of archiveFileNames(name)) await cleanStaleTemps(settings.paths.backup, { of: file });
+  await cleanStaleTemps(settings.paths.backup, { olderThanMs: STALE_TEMP_MS });
   const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: settings.paths.backup, kubernetesDir: settings.paths.kubernetes, format: settings.archiveFormat };
   const res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater });
   await removeStateFile(res.statePath, log);

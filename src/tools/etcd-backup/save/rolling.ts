@@ -21,7 +21,7 @@ import type { SnapshotUploader } from "./upload.ts";
 /** Attempts of the cluster-state fetch (the original's kubectl loop: 5, 15 s apart). */
 const STATE_ATTEMPTS = 5;
 /** Temporary files older than this are leftovers of a killed run, not a save in progress. */
-const STALE_TEMP_MS = 60 * 60 * 1000;
+export const STALE_TEMP_MS = 60 * 60 * 1000;
 
 export interface RollingOptions {
   signal: AbortSignal;
