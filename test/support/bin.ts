@@ -40,3 +40,42 @@ export function lastLine(s: string): string {
   const lines = s.split("\n").filter((l) => l !== "");
   return lines[lines.length - 1] ?? "";
 }
+
+export interface SpawnedTool {
+  proc: ReturnType<typeof Bun.spawn>;
+  /** Output so far (grows while the process runs). */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when the process has exited and its output is read (and recorded for the sweep). */
+  done: Promise<RunResult>;
+}
+
+/**
+ * Starts the compiled executable and returns at once, with the child's handle (for tests that
+ * signal or kill it) and its output; the output is recorded for the secrets sweep like runTool's.
+ */
+export function spawnTool(
+  name: string,
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
+): SpawnedTool {
+  const proc = Bun.spawn([toolPath(name), ...args], {
+    env: opts.env ?? { PATH: process.env.PATH },
+    cwd: opts.cwd,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: opts.timeoutMs ?? 60_000,
+  });
+  let out = "";
+  let err = "";
+  const drain = async (s: ReadableStream<Uint8Array>, add: (t: string) => void) => {
+    const dec = new TextDecoder();
+    for await (const chunk of s) add(dec.decode(chunk, { stream: true }));
+  };
+  const done = Promise.all([drain(proc.stdout, (t) => (out += t)), drain(proc.stderr, (t) => (err += t)), proc.exited]).then(([, , code]) => {
+    recordOutput(`${name} ${args.join(" ")}`, out, err); // for the secrets sweep in test/run.ts
+    return { code, stdout: out, stderr: err };
+  });
+  return { proc, stdout: () => out, stderr: () => err, done };
+}
