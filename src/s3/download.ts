@@ -8,7 +8,7 @@
 import { basename, join } from "node:path";
 import { archiveFileNames } from "../archive/format.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../errors.ts";
-import { AtomicFile } from "../fs/atomic.ts";
+import { AtomicFile, cleanStaleTemps } from "../fs/atomic.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { abortError, retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
 import { queryUnescape, type S3Client } from "./client.ts";
@@ -49,6 +49,7 @@ export async function downloadSnapshot(client: S3Client, name: string, backupDir
   const head = await client.headObject(key, { signal: opts.signal });
   if (!head) throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] disappeared after listing`);
   const target = join(backupDir, basename(key));
+  await cleanStaleTemps(backupDir, { of: basename(key) }); // left by a killed run; they also hold disk space
   const file = await AtomicFile.create(target);
   const hasher = new Bun.CryptoHasher("sha256");
   try {

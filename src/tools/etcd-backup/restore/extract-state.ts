@@ -5,11 +5,12 @@
  * destination [D]: <why>`.
  */
 import { statSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 import { entryNames, parseArchiveFileName } from "../../../archive/format.ts";
 import { extractArchiveEntry } from "../../../archive/tar-extract.ts";
 import { MAX_STATE_BYTES } from "../../../archive/zip-reader-extract.ts";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../errors.ts";
+import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
 import { archivePathOf, statePathOf } from "./files.ts";
@@ -31,6 +32,7 @@ export async function extractStateFile(name: string, opts: ExtractStateOptions):
   const entry = entryNames(name, parseArchiveFileName(basename(zip))?.format ?? "zip").state;
   const dest = statePathOf(opts.paths);
   assertExists(zip);
+  await cleanStaleTemps(dirname(dest), { of: basename(dest) }); // left by a killed run
   try {
     await extractArchiveEntry(zip, "state", name, dest, { signal: opts.signal, log: opts.log ?? silentLogger, maxBytes: MAX_STATE_BYTES });
   } catch (e) {

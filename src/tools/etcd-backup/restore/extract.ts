@@ -5,7 +5,9 @@
  * truncated snapshot behind, and the caller validates its flags first.
  */
 import { existsSync } from "node:fs";
+import { basename } from "node:path";
 import { extractArchiveEntry } from "../../../archive/tar-extract.ts";
+import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
 import { assertExists } from "./extract-state.ts";
@@ -24,6 +26,7 @@ export async function prepareSnapshot(name: string, opts: PrepareOptions): Promi
   const file = rawPathOf(opts.paths, name);
   let extracted = false;
   if (existsSync(zip)) {
+    await cleanStaleTemps(opts.paths.backup, { of: basename(file) }); // left by a killed serve; they also hold disk space
     await extractArchiveEntry(zip, "snapshot", name, file, { signal: opts.signal, log });
     log.info(`Extracted from ${zip}`);
     extracted = true;

@@ -9,7 +9,8 @@
  */
 import { statSync } from "node:fs";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../errors.ts";
-import { AtomicFile } from "../../../fs/atomic.ts";
+import { basename, dirname } from "node:path";
+import { AtomicFile, cleanStaleTemps } from "../../../fs/atomic.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
 import { abortError } from "../../../retry/policy.ts";
 import type { TlsFiles } from "../../../tls/pem.ts";
@@ -82,6 +83,7 @@ export async function peerDownload(name: string, opts: PeerDownloadOptions): Pro
     const expected = declared === null ? undefined : Number(declared);
     alive();
 
+    await cleanStaleTemps(dirname(opts.dest), { of: basename(opts.dest) }); // left by a killed run
     const file = await AtomicFile.create(opts.dest, { mode: 0o600 });
     // Bun.write streams the body into the (already 0600) temporary file natively: measured ~30 MiB
     // less peak RSS than a JS read loop (docs/bench/restore.md). Progress is watched on the file.
