@@ -1,36 +1,18 @@
 /** The checker itself: it must catch what it is there to catch (a truncated zip, a bad CRC, a bad trailer). */
 import { afterAll, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeWith, hasCommand } from "../support/components.ts";
+import { snapshotBytes, writeZip } from "./fixtures.ts";
 import { checkDir, checkTools } from "./invariants.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rke-faults-inv-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A snapshot-like payload: compressible data, then the SHA-256 of it. */
-function snapshot(size: number): Buffer {
-  const body = Buffer.concat([Buffer.alloc(size / 2, "etcd"), randomBytes(size / 2)]);
-  return Buffer.concat([body, createHash("sha256").update(body).digest()]);
-}
-
-/** A zip in the original's layout, written by Python's zipfile (not our writer). */
-function pyZip(path: string, entries: [string, Buffer][]): void {
-  // ZipInfo keeps the absolute name (write() would strip the leading slash).
-  const script = "import zipfile,sys\nwith zipfile.ZipFile(sys.argv[1],'w') as z:\n  for i in range(2,len(sys.argv),2): z.writestr(zipfile.ZipInfo(sys.argv[i]), open(sys.argv[i+1],'rb').read(), zipfile.ZIP_DEFLATED)";
-  const args = [script, path];
-  entries.forEach(([name, data], i) => {
-    const f = join(dir, `in-${i}`);
-    writeFileSync(f, data);
-    args.push(name, f);
-  });
-  const r = spawnSync("python3", ["-c", ...args], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(r.stderr);
-  for (let i = 0; i < entries.length; i++) rmSync(join(dir, `in-${i}`));
-}
+const snapshot = snapshotBytes;
+const pyZip = writeZip;
 
 describeWith([...checkTools, hasCommand("python3", "apt-get install python3")], "fault invariants checker", () => {
   test("accepts complete files and names each damaged one", () => {

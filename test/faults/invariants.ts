@@ -42,7 +42,7 @@ export function checkZip(path: string, expectName?: string): string[] {
   if (body.status !== 0) problems.push(`${path}: unzip -p ${snaps[0]} failed (${body.status})`);
   else if (!trailerOk(body.stdout)) problems.push(`${path}: entry ${snaps[0]} (${body.stdout.byteLength} bytes) fails its SHA-256 trailer`);
   for (const st of names.filter((n) => n.endsWith(".rkestate"))) {
-    const text = spawnSync("unzip", ["-p", path, st], { encoding: "utf8" }).stdout;
+    const text = spawnSync("unzip", ["-p", path, st], { encoding: "utf8", maxBuffer: 1 << 30 }).stdout;
     try {
       JSON.parse(text);
     } catch {
