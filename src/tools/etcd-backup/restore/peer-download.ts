@@ -100,6 +100,8 @@ export async function peerDownload(name: string, opts: PeerDownloadOptions): Pro
         bytes = await Bun.write(file.tempPath, res);
       } catch (e) {
         if (isRkeToolsError(e)) throw e;
+        // Our side of the pipe: name the file, not the transfer (a full disk is not the peer's fault).
+        if ((e as NodeJS.ErrnoException).code === "ENOSPC") throw fail(`Cannot write ${opts.dest}: no space left on device`, e);
         throw signal.aborted ? abortedBy(signal, opts.signal, fail) : fail(`transfer broke off after ${fileSize(file.tempPath)} bytes: ${describeFetchError(e)}`, e);
       }
       if (expected !== undefined && bytes !== expected) throw fail(`received ${bytes} of ${expected} bytes`);
