@@ -83,13 +83,22 @@ export async function uploadSnapshot(client: S3Client, zipPath: string, key: str
     await retry(
       async () => {
         if (size <= (opts.multipartThreshold ?? 16 * MIB)) {
-          const res = await client.request("PUT", key, {
-            headers: { ...headers, "Content-Length": String(size) },
-            body: Bun.file(zipPath),
-            signal: opts.signal,
-            timeoutMs: opts.partTimeoutMs ?? 5 * 60_000,
-          });
-          await res.body?.cancel();
+          // The single PUT gets a part's retries: one transient 503 or reset must not fail the
+          // upload when --s3-retries is 0 (its default), as minio-go's own retries did not.
+          const partRetry = opts.partRetry ?? DEFAULT_PART_RETRY;
+          await retry(
+            async () => {
+              const res = await client.request("PUT", key, {
+                headers: { ...headers, "Content-Length": String(size) },
+                body: Bun.file(zipPath),
+                signal: opts.signal,
+                timeoutMs: opts.partTimeoutMs ?? 5 * 60_000,
+              });
+              await res.body?.cancel();
+            },
+            { ...partRetry, retryOn: (e, a) => isTransient(e) && partRetry.retryOn(e, a) },
+            { signal: opts.signal, onRetry: (e, attempt, ms) => log.warn(`uploading [${key}] failed, retrying in ${Math.round(ms)}ms`, { attempt, error: messageOf(e) }) },
+          );
         } else {
           parts = await multipartUpload(client, zipPath, key, size, {
             partSize: opts.partSize ?? 16 * MIB,
