@@ -122,7 +122,7 @@ describeWith([isRoot, hasCommand("python3", "apt-get install python3"), hasComma
   describeWith([s3Gateway], "S3 download", () => {
     let bucket: string;
     beforeAll(() => {
-      declareSecret(gateway().accessKey, gateway().secretKey, b64(gateway().accessKey), b64(gateway().secretKey));
+      declareSecret(gateway().accessKey, gateway().secretKey);
       bucket = createBucket();
       putObject(bucket, `${name}.zip`, zip, [`x-amz-meta-sha256: ${createHash("sha256").update(readFileSync(zip)).digest("hex")}`]);
     });

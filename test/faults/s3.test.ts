@@ -53,7 +53,7 @@ describeWith([...etcdComponents, s3Gateway, ...checkTools, hasCommand("python3",
   const isGet = (key: string) => (r: { method: string; target: string }) => r.method === "GET" && decodeURIComponent(r.target.split("?")[0]!) === `/${bucket}/${key}`;
 
   beforeAll(async () => {
-    declareSecret(gateway().accessKey, gateway().secretKey, b64(gateway().accessKey), b64(gateway().secretKey));
+    declareSecret(gateway().accessKey, gateway().secretKey);
     root = mkdtempSync(join(tmpdir(), "rke-faults-s3-"));
     etcd = await startEtcd();
     await etcd.fill(3 * 2 ** 20);
