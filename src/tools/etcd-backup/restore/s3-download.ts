@@ -7,6 +7,7 @@
 import { basename } from "node:path";
 import { extractArchiveEntry } from "../../../archive/tar-extract.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
+import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import type { Logger } from "../../../log/logger.ts";
 import type { S3Flags } from "../../../s3/index.ts";
@@ -20,6 +21,7 @@ export async function s3Download(name: string, flags: S3Flags, opts: { env: Reco
   const dest = rawPathOf(paths, name);
   if (file === dest) return dest; // a legacy uncompressed object
   log.info(`Decompressing etcd snapshot file [${basename(file)}]`);
+  await cleanStaleTemps(paths.backup, { of: basename(dest) }); // left by a killed run; they also hold disk space
   try {
     await extractArchiveEntry(file, "snapshot", name, dest, { signal, log }); // zip or tar, by its magic bytes
   } catch (e) {
