@@ -2,7 +2,8 @@
  * S3 faults through the compiled binary (the library-level cases, multipart parts and stalls with
  * short limits, are in test/s3/faults.test.ts): the real gateway behind a loopback fault-injecting
  * proxy (test/support/fault-proxy.ts) during `save --once --s3-backup` uploads and
- * `extractstatefile --s3-backup` downloads, and kill -9 at random points of both. Outcomes: success,
+ * `extractstatefile --s3-backup` downloads, and kill -9 at random points of those and of
+ * `download --s3-backup` (download, then extraction of `/backup/<name>`). Outcomes: success,
  * or exit 1 with RKE's phrase on the last line; the local zip is never removed or damaged; nothing
  * partial under a final name; no multipart upload left open.
  */
@@ -24,7 +25,9 @@ import { checkDir, checkTools } from "./invariants.ts";
 setDefaultTimeout(60_000);
 
 const UPLOAD_KILLS = 10;
-const DOWNLOAD_KILLS = 15;
+const DOWNLOAD_KILLS = 10;
+const DOWNLOAD_CMD_KILLS = 10;
+const DL_NAME = "c-abc12-rs-dl_2026-11-21T04:51:14Z";
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
 
@@ -33,6 +36,7 @@ describeWith([...etcdComponents, s3Gateway, ...checkTools, hasCommand("python3",
   let proxy: FaultProxy;
   let bucket: string;
   let root: string;
+  let zip: string;
   let n = 0;
   const node = () => {
     const base = join(root, `n${n++}`);
@@ -60,6 +64,10 @@ describeWith([...etcdComponents, s3Gateway, ...checkTools, hasCommand("python3",
     const [host, port] = gateway().httpEndpoint.split(":");
     proxy = await FaultProxy.start(host!, Number(port));
     bucket = createBucket();
+    // The object every download case fetches (written by Python's zipfile, put with curl).
+    zip = join(root, `${DL_NAME}.zip`);
+    writeZip(zip, [[`/backup/${DL_NAME}`, snapshotBytes(16 << 20)], [`/etc/kubernetes/${DL_NAME}.rkestate`, stateJson(64 * 1024)]]);
+    putObject(bucket, `${DL_NAME}.zip`, zip, [`x-amz-meta-sha256: ${sha(zip)}`]);
   }, 60_000);
   beforeEach(() => proxy.clear());
   afterAll(async () => {
@@ -105,13 +113,7 @@ describeWith([...etcdComponents, s3Gateway, ...checkTools, hasCommand("python3",
   });
 
   describe("download (extractstatefile --s3-backup)", () => {
-    const name = "c-abc12-rs-dl_2026-11-21T04:51:14Z";
-    let zip: string;
-    beforeAll(() => {
-      zip = join(root, `${name}.zip`);
-      writeZip(zip, [[`/backup/${name}`, snapshotBytes(16 << 20)], [`/etc/kubernetes/${name}.rkestate`, stateJson(64 * 1024)]]);
-      putObject(bucket, `${name}.zip`, zip, [`x-amz-meta-sha256: ${sha(zip)}`]);
-    });
+    const name = DL_NAME;
     const run = (d: ReturnType<typeof node>) => runTool("rke-etcd-backup", ["etcd-backup", "extractstatefile", "--name", name, ...s3Args()], { env: d.env });
 
     const cases: [string, Omit<Parameters<FaultProxy["inject"]>[0], "match">][] = [
@@ -160,7 +162,7 @@ describeWith([...etcdComponents, s3Gateway, ...checkTools, hasCommand("python3",
     });
 
     test.each(planDownloads())("download run %#: SIGKILL at %s + %i ms", async (point, delayMs, fraction) => {
-      const name = "c-abc12-rs-dl_2026-11-21T04:51:14Z";
+      const name = DL_NAME;
       const d = node();
       const args = ["etcd-backup", "extractstatefile", "--name", name, ...s3Args()];
       const progress: Progress = {
@@ -180,18 +182,38 @@ describeWith([...etcdComponents, s3Gateway, ...checkTools, hasCommand("python3",
       expect(checkDir(d.tmp)).toEqual({ finals: ["cluster.rkestate"], temps: [], problems: [] });
     });
 
+    test.each(planDownloadCmd())("download --s3-backup run %#: SIGKILL at %s + %i ms", async (point, delayMs) => {
+      const name = DL_NAME;
+      const d = node();
+      const args = ["etcd-backup", "download", "--name", name, ...s3Args()];
+      const progress: Progress = {
+        start: at.start(),
+        "zip-temp": at.temp(d.backup),
+        extracting: at.log("Decompressing etcd snapshot file"),
+        final: at.file(join(d.backup, name)),
+      }[point]!;
+      const o = await killDuring("rke-etcd-backup", args, { env: d.env, progress, point, delayMs });
+      downloadCmdTally.add(o);
+      if (!o.killed) expect(o.code).toBe(0);
+      expect(checkDir(d.backup, { raw: (f) => f === name }).problems).toEqual([]);
+      const next = await runTool("rke-etcd-backup", args, { env: d.env });
+      expect(next.code).toBe(0);
+      expect(checkDir(d.backup, { raw: (f) => f === name })).toEqual({ finals: [name, `${name}.zip`], temps: [], problems: [] });
+    });
+
     afterAll(() => {
-      process.stderr.write(uploadTally.summary("S3 upload") + "\n" + downloadTally.summary("S3 download") + "\n");
+      process.stderr.write([uploadTally.summary("S3 upload"), downloadTally.summary("S3 download"), downloadCmdTally.summary("download --s3-backup")].join("\n") + "\n");
     });
     test("the kills landed", () => {
-      expect(uploadTally.rows.length + downloadTally.rows.length).toBe(UPLOAD_KILLS + DOWNLOAD_KILLS);
-      expect(uploadTally.killed + downloadTally.killed).toBeGreaterThan(0); // how many land before the end depends on load
+      expect(uploadTally.rows.length + downloadTally.rows.length + downloadCmdTally.rows.length).toBe(UPLOAD_KILLS + DOWNLOAD_KILLS + DOWNLOAD_CMD_KILLS);
+      expect(uploadTally.killed + downloadTally.killed + downloadCmdTally.killed).toBeGreaterThan(0); // how many land before the end depends on load
     });
   });
 });
 
 const uploadTally = new Tally();
 const downloadTally = new Tally();
+const downloadCmdTally = new Tally();
 
 function planUploads(): [string, number][] {
   const r = suiteRng("s3 upload");
@@ -206,5 +228,13 @@ function planDownloads(): [string, number, number][] {
   return Array.from({ length: DOWNLOAD_KILLS }, () => {
     const point = r.pick(["start", "temp", "bytes", "final"]);
     return [point, point === "start" ? r.int(0, 300) : point === "temp" ? r.int(0, 60) : r.int(0, 3), r.next()];
+  });
+}
+
+function planDownloadCmd(): [string, number][] {
+  const r = suiteRng("download --s3-backup");
+  return Array.from({ length: DOWNLOAD_CMD_KILLS }, () => {
+    const point = r.pick(["start", "zip-temp", "extracting", "final"]);
+    return [point, point === "start" ? r.int(0, 300) : point === "final" ? r.int(0, 3) : r.int(0, 60)];
   });
 }
