@@ -18,14 +18,16 @@ const benchDir = join(ROOT, "bench");
 const outDir = join(ROOT, "docs", "bench");
 mkdirSync(outDir, { recursive: true });
 
-const wanted = process.argv.slice(2);
+// `--assemble` rebuilds docs/benchmarks.md from the sections already in docs/bench/, running nothing.
+const assembleOnly = process.argv.includes("--assemble");
+const wanted = process.argv.slice(2).filter((a) => a !== "--assemble");
 const topics = readdirSync(benchDir)
   .filter((f) => f.endsWith(".bench.ts"))
   .map((f) => f.replace(/\.bench\.ts$/, ""))
-  .filter((t) => wanted.length === 0 || wanted.includes(t))
+  .filter((t) => !assembleOnly && (wanted.length === 0 || wanted.includes(t)))
   .sort();
 
-build("x64");
+if (topics.length > 0) build("x64");
 for (const topic of topics) {
   const mod = (await import(join(benchDir, `${topic}.bench.ts`))) as { default: Bench };
   process.stderr.write(`bench: ${topic}: ${mod.default.title}\n`);
