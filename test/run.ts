@@ -20,7 +20,7 @@ rmSync(join(results, "secrets"), { recursive: true, force: true });
 if (!process.argv.includes("--no-build")) build("x64");
 const extra = process.argv.slice(2).filter((a) => a !== "--no-build");
 
-const r = spawnSync(process.execPath, ["test", "--reporter=junit", `--reporter-outfile=${junit}`, ...extra], {
+const r = spawnSync(process.execPath, ["test", "--timeout=30000", "--reporter=junit", `--reporter-outfile=${junit}`, ...extra], {
   cwd: ROOT,
   stdio: "inherit",
   env: { ...process.env, RKE_TOOLS_TEST_RESULTS: results },
