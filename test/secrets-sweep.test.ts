@@ -9,9 +9,9 @@ test("the secrets sweep finds declared secrets and PEM private keys in captured 
   mkdirSync(join(dir, "captured"));
   mkdirSync(join(dir, "secrets"));
   writeFileSync(join(dir, "secrets", "a"), "localS3TestSecretKey0000");
-  writeFileSync(join(dir, "captured", "clean.log"), 'time="x" level=info msg="ok" s3-secretKey="[REDACTED]"\n');
+  writeFileSync(join(dir, "captured", "clean.log"), '# save --s3-secretKey localS3TestSecretKey0000\ntime="x" level=info msg="ok" s3-secretKey="[REDACTED]"\n');
   expect(sweep(dir).hits).toEqual([]);
-  writeFileSync(join(dir, "captured", "leak.log"), "Authorization uses localS3TestSecretKey0000\n-----BEGIN PRIVATE KEY-----\n");
+  writeFileSync(join(dir, "captured", "leak.log"), "# label\nAuthorization uses localS3TestSecretKey0000\n-----BEGIN PRIVATE KEY-----\n");
   const r = sweep(dir);
   expect(r.files).toBe(2);
   expect(r.hits.map((h) => h.what).sort()).toEqual(["a PEM private key", "declared secret loc…(24 chars)"]);

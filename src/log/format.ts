@@ -2,6 +2,8 @@
  * Log line formats: logrus's TextFormatter (what RKE and operators read today) and its
  * JSONFormatter (an addition). Both take an already stringified, already redacted record.
  */
+import { formatRfc3339 as rfc3339 } from "../time/rfc3339.ts";
+
 export type Level = "trace" | "debug" | "info" | "warning" | "error" | "fatal";
 
 export interface LogRecord {
@@ -12,10 +14,6 @@ export interface LogRecord {
   fields: Record<string, string>;
 }
 
-/** logrus prints time in RFC3339 with seconds; we always print UTC (spec d-8: the container clock is UTC). */
-export function rfc3339(t: Date): string {
-  return t.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
 
 /** logrus TextFormatter.needsQuoting. */
 function needsQuoting(s: string): boolean {

@@ -5,5 +5,4 @@ export { uploadSnapshot, uploadRetryPolicy, type UploadOptions, type UploadResul
 export { downloadSnapshot, findSnapshotKey, type DownloadOptions } from "./download.ts";
 export { deleteSnapshot, type DeleteOptions } from "./delete.ts";
 export { rotateSnapshots, type RotateOptions } from "./retention.ts";
-export { parseRfc3339 } from "./rfc3339.ts";
 export { connectFromFlags } from "./connect.ts";

@@ -8,7 +8,7 @@ import { formatDuration, type Duration } from "../cli/duration.ts";
 import { messageOf } from "../errors.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import type { S3Client } from "./client.ts";
-import { parseRfc3339 } from "./rfc3339.ts";
+import { parseRfc3339 } from "../time/rfc3339.ts";
 
 export interface RotateOptions {
   log?: Logger;
@@ -36,10 +36,10 @@ export async function rotateSnapshots(client: S3Client, cutoff: Date, opts: Rota
       }
       log.debug(`object.Key: [${obj.key}], filename: [${filename}]`);
       const time = parseRfc3339(filename.split("_")[0]!);
-      if (!time) {
-        log.warn("Couldn't parse s3 backup", { error: `parsing time ${JSON.stringify(filename.split("_")[0])} as RFC3339 failed`, name: filename, objectKey: obj.key });
-      } else if (time.getTime() < cutoff.getTime()) {
-        log.debug(`Adding [${obj.key}] to files to delete, backupTime: [${time.toISOString()}], cutoffTime: [${cutoff.toISOString()}]`);
+      if (time instanceof Error) {
+        log.warn("Couldn't parse s3 backup", { error: time.message, name: filename, objectKey: obj.key });
+      } else if (time < cutoff.getTime()) {
+        log.debug(`Adding [${obj.key}] to files to delete, backupTime: [${new Date(time).toISOString()}], cutoffTime: [${cutoff.toISOString()}]`);
         doomed.push(obj.key);
       }
     }

@@ -25,8 +25,3 @@ export function requireName(name: string): string {
   if (name === "") throw new RkeToolsError(ErrorCode.InvalidInput, "snapshot name is required");
   return validateSnapshotName(name);
 }
-
-/** Until the S3 issue lands its download/delete, --s3-backup says so instead of doing half a job. */
-export function s3NotBuilt(command: string): RkeToolsError {
-  return new RkeToolsError(ErrorCode.NotImplemented, `${command} --s3-backup is not built yet (S3 issue): nothing was done`);
-}

@@ -8,7 +8,7 @@ import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { isTempName } from "../../../fs/atomic.ts";
 import { GoDuration, type Logger } from "../../../log/logger.ts";
-import { parseRfc3339 } from "./rfc3339.ts";
+import { parseRfc3339 } from "../../../time/rfc3339.ts";
 
 export async function cleanRollingBackups(backupDir: string, cutoffMs: number, opts: { log: Logger }): Promise<string[]> {
   const deleted: string[] = [];

@@ -12,7 +12,7 @@ import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import { GoDuration, type Logger } from "../../../log/logger.ts";
 import { retryPolicy, sleep } from "../../../retry/policy.ts";
 import { backupWithRetries } from "./attempt.ts";
-import { formatRfc3339 } from "./rfc3339.ts";
+import { formatRfc3339 } from "../../../time/rfc3339.ts";
 import { cleanRollingBackups } from "./rolling-retention.ts";
 import type { SaveSettings } from "./settings.ts";
 import { removeStateFile, writeStateFile, type ClusterStateFetcher } from "./statefile.ts";
