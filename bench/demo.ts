@@ -118,6 +118,8 @@ async function main(): Promise<void> {
         tool("rke-etcd-backup", ["etcd-backup", "save", "--once", "--name", `${name}-s3`, "--endpoints", etcd!.endpoint, ...certs], { ...node1, ...s3env }));
       await step("download --s3-backup on the second node", () => tool("rke-etcd-backup", ["etcd-backup", "download", "--name", `${name}-s3`], { ...node2, ...s3env }));
       await step("delete --s3-backup (local and S3)", () => tool("rke-etcd-backup", ["etcd-backup", "delete", "--name", `${name}-s3`, "--s3-backup"], { ...node2, ...s3env }));
+      // The demo's bucket is empty again after the delete; remove it so that nothing is left behind.
+      spawnSync("curl", ["-s", "-X", "DELETE", "--cacert", s3.S3_CA_FILE!, "--aws-sigv4", `aws:amz:${s3.S3_REGION}:s3`, "--user", `${s3.S3_ACCESS_KEY}:${s3.S3_SECRET_KEY}`, "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", `${s3.S3_ENDPOINT}/${bucket}`]);
     }
     say("demo finished: every step ok");
   } finally {
