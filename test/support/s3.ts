@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { S3Flags } from "../../src/s3/config.ts";
 import { component, type Component } from "./components.ts";
 import { declareSecret } from "./secrets.ts";
 
@@ -191,16 +192,7 @@ export function gatewayFlags(bucket: string, over: Partial<Record<string, string
     "s3-endpoint-ca": Buffer.from(g.caPem).toString("base64"),
     "s3-folder": "",
     ...over,
-  } as {
-    "s3-endpoint": string;
-    "s3-accessKey": string;
-    "s3-secretKey": string;
-    "s3-bucketName": string;
-    "s3-region": string;
-    "s3-endpoint-ca": string;
-    "s3-folder": string;
-    "s3-plain-http"?: boolean;
-  };
+  } as S3Flags;
 }
 
 /** A logger that keeps its lines, for assertions on what was (not) logged. */
