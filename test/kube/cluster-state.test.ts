@@ -2,13 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ErrorCode, RkeToolsError } from "../../src/errors.ts";
+import { ErrorCode } from "../../src/errors.ts";
 import { CLUSTER_STATE_RETRY, CLUSTER_STATE_TIMEOUT_MS, CONFIGMAP_PATH, SECRET_PATH, fetchClusterState } from "../../src/kube/cluster-state.ts";
 import { Logger } from "../../src/log/logger.ts";
 import { retryPolicy } from "../../src/retry/policy.ts";
 import { describeWith, hasCommand } from "../support/components.ts";
 import { kubeconfigPathIn, startKubeApi, writeKubeconfig, type KubeApi } from "../support/kube-api.ts";
 import { STATE_JSON, STATE_MARKERS, STATE_PRETTY } from "./fixtures.ts";
+import { rejection } from "../support/rejection.ts";
 
 const FAST = retryPolicy({ attempts: 3, delayMs: 0 });
 
@@ -16,16 +17,6 @@ function capture() {
   const lines: string[] = [];
   const log = Logger.create({ level: "debug", sink: (l) => lines.push(l), now: () => new Date(0) });
   return { lines, log: log.with({ name: "2026-11-21T04:42:25Z_etcd" }) };
-}
-
-async function rejection(p: Promise<unknown>): Promise<RkeToolsError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(RkeToolsError);
-    return e as RkeToolsError;
-  }
-  throw new Error("expected a rejection");
 }
 
 describeWith([hasCommand("openssl", "apt-get install openssl")], "fetchClusterState against a Kubernetes API over mutual TLS", () => {

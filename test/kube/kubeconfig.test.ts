@@ -2,23 +2,14 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ErrorCode, RkeToolsError } from "../../src/errors.ts";
+import { ErrorCode } from "../../src/errors.ts";
 import { fetchClusterState } from "../../src/kube/cluster-state.ts";
 import { loadKubeconfig } from "../../src/kube/kubeconfig.ts";
 import { apiUrl } from "../../src/kube/request.ts";
 import { describeWith, hasCommand } from "../support/components.ts";
 import { makePki, type Pki } from "../support/pki.ts";
 import { writeKubeconfig } from "../support/kube-api.ts";
-
-async function rejection(p: Promise<unknown>): Promise<RkeToolsError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(RkeToolsError);
-    return e as RkeToolsError;
-  }
-  throw new Error("expected a rejection");
-}
+import { rejection } from "../support/rejection.ts";
 
 describeWith([hasCommand("openssl", "apt-get install openssl")], "kubeconfig as RKE writes it", () => {
   let pki: Pki;
