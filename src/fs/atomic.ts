@@ -4,11 +4,13 @@
  * that a later run can remove the leftovers of a killed one (cleanStaleTemps).
  */
 import { randomBytes } from "node:crypto";
-import { constants, promises as fsp, writeSync } from "node:fs";
+import { constants, fstatSync, promises as fsp, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { ErrorCode, RkeToolsError } from "../errors.ts";
 
 export const TEMP_MARKER = ".rke-tmp-";
+
+const FILE_ERRORS = new Set(["ENOSPC", "EDQUOT", "EFBIG", "EIO", "EROFS", "EBADF"]);
 
 /** `<dir>/.<base>.rke-tmp-<random>` */
 export function tempPathFor(finalPath: string): string {
@@ -27,6 +29,8 @@ export interface AtomicFileOptions {
 /** A file being written under a temporary name; `commit()` makes it appear under its final name. */
 export class AtomicFile {
   private done = false;
+  private earlySync?: Promise<void>;
+  private earlySyncError?: unknown;
   written = 0;
 
   private constructor(
@@ -75,11 +79,55 @@ export class AtomicFile {
     this.written += chunk.byteLength;
   }
 
+  /** The temporary file's descriptor, for reading back what was written (e.g. hashing behind a writer). */
+  get fd(): number {
+    return this.fh.fd;
+  }
+
+  /**
+   * Appends a response body with Bun's native writer (`Bun.write` to this descriptor, at its
+   * offset). For 1 GiB over HTTPS it measured as fast as curl at 45–52 MiB peak RSS, where a JS
+   * loop over the body's chunks peaked at 75–90 MiB and ran slower. `written` follows the file's
+   * size afterwards, also when the body fails part-way: the bytes that arrived stay, to resume from.
+   */
+  async appendBody(res: Response): Promise<void> {
+    try {
+      await Bun.write(Bun.file(this.fh.fd), res);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      // The file's failures are ours to report; the body's (network) are the caller's to map and retry.
+      if (err?.syscall === "write" || FILE_ERRORS.has(err?.code ?? "")) throw ioError(`write ${this.tempPath}`, e);
+      throw e;
+    } finally {
+      this.written = fstatSync(this.fh.fd).size;
+    }
+  }
+
+  /**
+   * Starts an fdatasync unless one is running, without waiting for it: a long writer calls this as
+   * it goes so that the disk writes overlap the transfer and `commit()`'s fsync has little left
+   * (1 GiB: 300 ms at commit → 20 ms). A failure is kept and thrown by `commit()` (a failed fsync
+   * may not be reported twice).
+   */
+  syncEarly(): void {
+    if (this.earlySync || this.done) return;
+    this.earlySync = this.fh
+      .datasync()
+      .catch((e) => {
+        this.earlySyncError ??= e;
+      })
+      .finally(() => {
+        this.earlySync = undefined;
+      });
+  }
+
   /** fsync, close, rename over the final name, fsync the folder. */
   async commit(): Promise<void> {
     if (this.done) throw new Error("AtomicFile already finished");
     this.done = true;
     try {
+      await this.earlySync;
+      if (this.earlySyncError) throw this.earlySyncError;
       await this.fh.sync();
       await this.fh.close();
       await fsp.rename(this.tempPath, this.finalPath);
@@ -94,6 +142,7 @@ export class AtomicFile {
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    await this.earlySync;
     await this.fh.close().catch(() => {});
     await fsp.rm(this.tempPath, { force: true }).catch(() => {});
   }

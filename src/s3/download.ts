@@ -1,10 +1,14 @@
 /**
  * Download of a snapshot (spec a.4, d-13): list `[folder/]<name>` one level deep, take the first key
- * that is `<name>` or `<name>.zip` (or `.tar.gz`, `.tar.zst`: docs/archive-formats.md; also after URL-unescaping, for GCS), stream it to a temporary
- * file in the backup folder (0600), resume with a ranged GET after a dropped or stalled connection,
- * check the size and the SHA-256 recorded at upload (when there is one), then rename it to
- * `<backupDir>/<basename(key)>`. Nothing half-written is left under the final name.
+ * that is `<name>` or `<name>.zip` (or `.tar.gz`, `.tar.zst`: docs/archive-formats.md; also after
+ * URL-unescaping, for GCS), stream it to a temporary file in the backup folder (0600) with Bun's
+ * native writer while the SHA-256 is computed from what lands on disk and the file is flushed as it
+ * grows (docs/s3.md, "Download speed"), resume with a ranged GET after a dropped or stalled
+ * connection (every GET pinned to HEAD's ETag), check the size and the SHA-256 recorded at upload
+ * (when there is one), then rename it to `<backupDir>/<basename(key)>`. Nothing half-written is
+ * left under the final name.
  */
+import { closeSync, fstatSync, openSync } from "node:fs";
 import { basename, join } from "node:path";
 import { archiveFileNames } from "../archive/format.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../errors.ts";
@@ -14,7 +18,7 @@ import { abortError, retry, retryPolicy, type RetryPolicy } from "../retry/polic
 import { queryUnescape, type S3Client } from "./client.ts";
 import { keyFor } from "./config.ts";
 import { S3RequestError, isTransient } from "./s3-error.ts";
-import { SHA256_META } from "./sha256.ts";
+import { SHA256_META, sha256Following } from "./sha256.ts";
 import { networkError } from "./transport.ts";
 
 export interface DownloadOptions {
@@ -25,6 +29,9 @@ export interface DownloadOptions {
   /** A connection that delivers nothing for this long is dropped and resumed. Default 60 s. */
   idleTimeoutMs?: number;
 }
+
+/** How often the temporary file is flushed to disk during the transfer (AtomicFile.syncEarly). */
+const EARLY_SYNC_BYTES = 64 * 1024 * 1024;
 
 export const DEFAULT_DOWNLOAD_RETRY = retryPolicy({ attempts: 5, delayMs: 1000, factor: 2, jitter: 0.2, maxDelayMs: 15_000 });
 
@@ -51,17 +58,27 @@ export async function downloadSnapshot(client: S3Client, name: string, backupDir
   const target = join(backupDir, basename(key));
   await cleanStaleTemps(backupDir, { of: basename(key) }); // left by a killed run; they also hold disk space
   const file = await AtomicFile.create(target);
-  const hasher = new Bun.CryptoHasher("sha256");
+  // The digest is computed from what lands on disk, beside the transfer; disk writes start early too.
+  const readFd = openSync(file.tempPath, "r");
+  const stopHash = new AbortController();
+  let synced = 0;
+  const hashing = sha256Following(readFd, head.size, {
+    signal: stopHash.signal,
+    onProgress: (hashed) => {
+      if (hashed - synced < EARLY_SYNC_BYTES) return;
+      synced = hashed;
+      file.syncEarly();
+    },
+  });
+  hashing.catch(() => {}); // awaited below; a stopped hasher must not count as unhandled meanwhile
   try {
     await retry(
       async () => {
         if (file.written === head.size) return;
-        const headers: Record<string, string> = {};
-        if (file.written > 0) {
-          headers.Range = `bytes=${file.written}-`;
-          if (head.etag) headers["If-Match"] = head.etag; // resume only the same object
-        }
-        await streamBody(client, key, headers, file, hasher, opts.idleTimeoutMs ?? 60_000, opts.signal);
+        // Every request names the object HEAD saw, so that a resume never splices in a replacement.
+        const headers: Record<string, string> = head.etag ? { "If-Match": head.etag } : {};
+        if (file.written > 0) headers.Range = `bytes=${file.written}-`;
+        await streamBody(client, key, headers, file, opts.idleTimeoutMs ?? 60_000, opts.signal);
         if (file.written !== head.size) {
           throw new RkeToolsError(ErrorCode.Http, `GET [${key}] ended after ${file.written} of ${head.size} bytes`);
         }
@@ -69,14 +86,21 @@ export async function downloadSnapshot(client: S3Client, name: string, backupDir
       { ...(opts.retry ?? DEFAULT_DOWNLOAD_RETRY), retryOn: (e) => isTransient(e) },
       { signal: opts.signal, onRetry: (e, attempt, ms) => log.warn(`download of [${key}] interrupted, resuming at byte ${file.written} in ${Math.round(ms)}ms`, { attempt, error: messageOf(e) }) },
     );
-    const digest = hasher.digest("hex");
+    const digest = await hashing;
     const expected = head.metadata[SHA256_META];
     if (expected && expected.toLowerCase() !== digest) {
       throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] has SHA-256 ${digest}, but ${expected} was recorded at upload`);
     }
+    closeSync(readFd);
     await file.commit();
   } catch (e) {
+    stopHash.abort();
+    await hashing.catch(() => {});
+    closeSync(readFd);
     await file.abort();
+    if (e instanceof S3RequestError && e.status === 412) {
+      throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] was replaced during the download (ETag ${head.etag} no longer matches); try again`, { cause: e });
+    }
     if (e instanceof RkeToolsError && (e.code === ErrorCode.Aborted || e.message.startsWith("failed to download"))) throw e;
     throw new RkeToolsError(e instanceof RkeToolsError ? e.code : ErrorCode.S3, `Unable to download backup file for [${key}]: ${messageOf(e)}`, { cause: e });
   }
@@ -84,41 +108,40 @@ export async function downloadSnapshot(client: S3Client, name: string, backupDir
   return target;
 }
 
-/** One GET, appended to `file`; a watchdog drops the connection when no bytes come for `idleMs`. */
-async function streamBody(
-  client: S3Client,
-  key: string,
-  headers: Record<string, string>,
-  file: AtomicFile,
-  hasher: Bun.CryptoHasher,
-  idleMs: number,
-  parent?: AbortSignal,
-): Promise<void> {
+/**
+ * One GET, appended to `file` by Bun's native writer; a watchdog drops the connection when the file
+ * stops growing for `idleMs` (headers included).
+ */
+async function streamBody(client: S3Client, key: string, headers: Record<string, string>, file: AtomicFile, idleMs: number, parent?: AbortSignal): Promise<void> {
   const idle = new AbortController();
   const signal = parent ? AbortSignal.any([parent, idle.signal]) : idle.signal;
-  let timer = setTimeout(() => idle.abort(), idleMs);
-  const kick = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => idle.abort(), idleMs);
-  };
+  let size = file.written;
+  let grewAt = Date.now();
+  const watchdog = setInterval(
+    () => {
+      const now = fstatSync(file.fd).size;
+      if (now > size) {
+        size = now;
+        grewAt = Date.now();
+      } else if (Date.now() - grewAt >= idleMs) {
+        idle.abort();
+      }
+    },
+    Math.max(10, Math.min(1000, idleMs / 4)),
+  );
   try {
     const res = await client.request("GET", key, { headers, signal, timeoutMs: 24 * 3600_000 });
     if (headers.Range && res.status !== 206) {
       await res.body?.cancel();
       throw new S3RequestError(500, "RangeIgnored", `GET [${key}] ignored the resume range (HTTP ${res.status})`);
     }
-    kick();
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      kick();
-      hasher.update(chunk);
-      await file.write(chunk);
-    }
+    await file.appendBody(res);
   } catch (e) {
     if (parent?.aborted) throw abortError(parent);
     if (idle.signal.aborted) throw new RkeToolsError(ErrorCode.Http, `GET [${key}] stalled: no data for ${Math.round(idleMs / 1000)}s`, { cause: e });
     if (e instanceof RkeToolsError) throw e;
     throw networkError(e, { method: "GET", url: new URL(`s3://${client.bucket}/${key}`) });
   } finally {
-    clearTimeout(timer);
+    clearInterval(watchdog);
   }
 }

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Logger } from "../../src/log/logger.ts";
 import { retryPolicy } from "../../src/retry/policy.ts";
 import { createS3Client, type S3Client } from "../../src/s3/client.ts";
 import { s3ConfigFromFlags } from "../../src/s3/config.ts";
@@ -121,6 +122,21 @@ describeWith([s3Gateway], "S3 transfers through a fault-injecting proxy", () => 
         if (rule.action !== "503") expect(proxy.seen.filter(isGet).length).toBe(2);
       });
     }
+
+    test("an object replaced between two attempts is refused (If-Match), nothing is spliced or left", async () => {
+      putObject(bucket, "swap.zip", archive, [`x-amz-meta-sha256: ${sha(archive)}`]);
+      const other = join(dir, "other.zip");
+      writeFileSync(other, randomBytes(17 * MIB + 333));
+      proxy.inject({ match: isGet, action: "reset-response", afterBytes: 2 * MIB });
+      // The retry line is logged before the retry's delay: replacing the object from its sink (synchronous
+      // curl) orders the replacement before the resume without any timing.
+      const log = Logger.create({ level: "debug", sink: (line) => line.includes("resuming at byte") && putObject(bucket, "swap.zip", other) });
+      const out = mkdtempSync(join(dir, "dl-"));
+      const err = await downloadSnapshot(client, "swap", out, { log, retry: retryPolicy({ attempts: 3, delayMs: 50 }) }).catch((e) => e);
+      expect(err.message).toContain("failed to download s3 backup: [swap.zip] was replaced during the download");
+      expect(proxy.seen.filter(isGet).length).toBe(2);
+      expect(readdirSync(out)).toEqual([]);
+    });
 
     test("a corrupted body fails the digest check and leaves nothing under /backup", async () => {
       proxy.inject({ match: isGet, action: "corrupt-response", afterBytes: 1 * MIB });
