@@ -86,7 +86,8 @@ export class ZipReader {
   }
 }
 
-function readAll(zip: yauzl.ZipFile): Promise<ZipEntry[]> {
+/** Every entry of an open yauzl zip (lazy mode), in directory order. */
+export function readAll(zip: yauzl.ZipFile): Promise<ZipEntry[]> {
   return new Promise((resolve, reject) => {
     const out: ZipEntry[] = [];
     zip.on("entry", (e: yauzl.Entry) => {

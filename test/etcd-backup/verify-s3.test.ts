@@ -13,6 +13,7 @@ import { createS3Client } from "../../src/s3/client.ts";
 import { s3ConfigFromFlags } from "../../src/s3/config.ts";
 import { uploadSnapshot } from "../../src/s3/upload.ts";
 import { lastLine, runTool } from "../support/bin.ts";
+import { writeGoZip } from "../support/go-zip.ts";
 import { describeWith } from "../support/components.ts";
 import { captureLog, createBucket, gatewayFlags, putObject, removeBucket, s3Gateway } from "../support/s3.ts";
 import { makeDirs, type Dirs } from "./save-helpers.ts";
@@ -59,6 +60,14 @@ describeWith([s3Gateway], "list and verify in S3", () => {
     writeFileSync(join(src, "bad-bytes"), buf);
     putObject(bucket, `${FOLDER}/bad.tar.zst`, join(src, "bad-bytes"), [`x-amz-meta-sha256: ${sha}`]);
     putObject(bucket, "outside-the-folder.tar.zst", join(src, "good.tar.zst"));
+    // Zips keep their directory at the end, well past the first 64 KiB list reads for the format.
+    const state = { name: "/etc/kubernetes/zipped.rkestate", data: Buffer.from("{}"), mode: 0o100400 };
+    await writeGoZip(join(src, "zipped.zip"), [{ name: "/backup/zipped", data: fakeSnapshot(300_000) }, state]);
+    await uploadSnapshot(client, join(src, "zipped.zip"), `${FOLDER}/zipped.zip`, { log });
+    await writeGoZip(join(src, "nostate.zip"), [{ name: "/backup/nostate", data: fakeSnapshot(300_000) }]);
+    putObject(bucket, `${FOLDER}/nostate.zip`, join(src, "nostate.zip"));
+    await writeGoZip(join(src, "big64.zip"), [{ name: "/backup/big64", data: fakeSnapshot(300_000) }, { ...state, name: "/etc/kubernetes/big64.rkestate" }], { zip64: true });
+    putObject(bucket, `${FOLDER}/big64.zip`, join(src, "big64.zip"));
   }, 60_000);
   afterAll(() => {
     if (bucket) removeBucket(bucket);
@@ -69,13 +78,19 @@ describeWith([s3Gateway], "list and verify in S3", () => {
     const r = await tool("list", ["--output", "json"]);
     expect(r.code).toBe(0);
     const records = JSON.parse(r.stdout) as { location: string; name: string; format: string; path: string; stateFile: boolean | null; sha256: string | null; time: string }[];
-    expect(records.map((x) => x.name).sort()).toEqual(["bad", "good", "plain"]);
+    expect(records.map((x) => x.name).sort()).toEqual(["bad", "big64", "good", "nostate", "plain", "zipped"]);
     const good = records.find((x) => x.name === "good")!;
     expect(good).toMatchObject({ location: "s3", format: "tar.zst", path: `${FOLDER}/good.tar.zst`, stateFile: true });
     expect(good.sha256).toBe(createHash("sha256").update(readFileSync(join(dirs.root, "src", "good.tar.zst"))).digest("hex"));
     expect(Date.now() - Date.parse(good.time)).toBeLessThan(3_600_000);
     expect(records.find((x) => x.name === "plain")).toMatchObject({ format: "tar.gz", sha256: null, stateFile: true });
+    // A zip's state file is told by a ranged GET of its end (central directory; ZIP64 too).
+    expect(records.find((x) => x.name === "zipped")).toMatchObject({ format: "zip", stateFile: true });
+    expect(records.find((x) => x.name === "nostate")).toMatchObject({ format: "zip", stateFile: false, sha256: null });
+    expect(records.find((x) => x.name === "big64")).toMatchObject({ format: "zip", stateFile: true });
     const text = await tool("list", []);
+    expect(text.stdout).toMatch(/^s3 +zipped +zip +[\d.]+ KiB +\S+ +yes +[0-9a-f]{64}$/m);
+    expect(text.stdout).toMatch(/^s3 +nostate +zip +[\d.]+ KiB +\S+ +no +-$/m);
     expect(text.stdout).toMatch(/^s3 +good +tar\.zst +[\d.]+ KiB +\S+ +yes +[0-9a-f]{64}$/m);
   });
 

@@ -8,6 +8,7 @@ import { basename, join } from "node:path";
 import { archiveFileNames, entryNames, parseArchiveFileName } from "../../../archive/format.ts";
 import { compressionOf } from "../../../archive/tar-compression.ts";
 import { readTar, sameEntryName } from "../../../archive/tar-reader.ts";
+import { readZipEntriesByRange } from "../../../archive/zip-directory.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import { AtomicFile } from "../../../fs/atomic.ts";
 import type { Logger } from "../../../log/logger.ts";
@@ -44,14 +45,36 @@ export async function listS3(client: S3Client, opts: { signal?: AbortSignal } = 
       path: obj.key,
       size: obj.size,
       time: obj.lastModified ?? new Date(0),
-      stateFile: await stateInHead(head, name, format),
+      stateFile: format === "zip" ? await stateInZip(client, obj.key, obj.size, head, name, opts.signal) : await stateInHead(head, name, format),
       sha256: meta?.metadata[SHA256_META] || undefined,
     });
   }
   return sortRecords(records);
 }
 
-/** From the first bytes only: tar (state first); a zip keeps its directory at the end (unknown). */
+/**
+ * A zip keeps its directory at the end: one ranged GET of the last 64 KiB (zip-directory.ts) tells,
+ * ZIP64 included, without fetching the archive. Undefined when it cannot be read.
+ */
+async function stateInZip(client: S3Client, key: string, size: number, head: Uint8Array, name: string, signal?: AbortSignal): Promise<boolean | undefined> {
+  const names = entryNames(name, "zip");
+  const read = async (start: number, end: number): Promise<Uint8Array> => {
+    if (end <= head.byteLength) return head.subarray(start, end); // a small object: its first GET had it all
+    const res = await client.request("GET", key, { signal, headers: { Range: `bytes=${start}-${end - 1}` } });
+    return new Uint8Array(await res.arrayBuffer());
+  };
+  try {
+    const entries = await readZipEntriesByRange(read, size);
+    return entries.some((e) => sameEntryName(e.name, names.state));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * From the first bytes only, for tar: ours hold the state file first, so its presence shows in the
+ * first header (a tar made elsewhere with the state file later shows as absent; verify reads all).
+ */
 async function stateInHead(head: Uint8Array, name: string, format: SnapshotRecord["format"]): Promise<boolean | undefined> {
   if (format === "raw") return false;
   if (format === "zip") return undefined;
