@@ -10,7 +10,7 @@ export interface Endpoint {
   text: string;
   host: string;
   port: number;
-  /** grpc-js target: `host:port`, IPv6 bracketed. */
+  /** `host:port` for the URL, IPv6 bracketed. */
   target: string;
 }
 

@@ -2,9 +2,9 @@
  * `etcdctl endpoint health`, as etcdctl 3.4/3.5 does it: a linearizable Get of the key "health"
  * (permission denied still proves consensus), then no active alarm. Per endpoint, 5 s each.
  */
-import { status } from "@grpc/grpc-js";
 import { ErrorCode, RkeToolsError } from "../errors.ts";
-import { EtcdClient, grpcMessage, isGrpcError } from "./client.ts";
+import type { EtcdClient } from "./client.ts";
+import { grpcMessage, GrpcStatus, isGrpcError } from "./grpc-status.ts";
 import { alarmName, decodeAlarmResponse, encodeAlarmListRequest, encodeRangeRequest, Methods } from "./messages.ts";
 
 export const HEALTH_TIMEOUT_MS = 5_000;
@@ -24,7 +24,7 @@ export async function checkHealth(client: EtcdClient, opts: { signal?: AbortSign
     await client.unary(Methods.range, encodeRangeRequest("health"), () => undefined, { timeoutMs, signal: opts.signal });
   } catch (e) {
     opts.signal?.throwIfAborted();
-    if (!(isGrpcError(e) && e.code === status.PERMISSION_DENIED)) {
+    if (!(isGrpcError(e) && e.code === GrpcStatus.PERMISSION_DENIED)) {
       return { endpoint: ep, healthy: false, line: `${ep} is unhealthy: failed to commit proposal: ${grpcMessage(e)}` };
     }
   }

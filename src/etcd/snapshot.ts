@@ -5,7 +5,8 @@
  * can commit anything — when the trailer is missing, short or does not match.
  */
 import { createHash } from "node:crypto";
-import { EtcdClient, etcdError, grpcMessage } from "./client.ts";
+import { type EtcdClient, etcdError } from "./client.ts";
+import { grpcMessage } from "./grpc-status.ts";
 import { decodeSnapshotResponse, Methods, type SnapshotChunk } from "./messages.ts";
 
 export const SHA256_SIZE = 32;
