@@ -10,18 +10,20 @@ export function median(xs: number[]): number {
 export interface Measured {
   wallMs: number;
   maxRssKiB: number;
+  /** User + system CPU seconds of the command (GNU time); 0 without it. */
+  cpuS: number;
   code: number;
 }
 
 /** Runs a command under GNU time when available (max RSS), else wall time only. */
 export function measure(cmd: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): Measured {
   const hasTime = spawnSync("sh", ["-c", "command -v /usr/bin/time"]).status === 0;
-  const argv = hasTime ? ["/usr/bin/time", "-f", "%M", ...cmd] : cmd;
+  const argv = hasTime ? ["/usr/bin/time", "-f", "%M %U %S", ...cmd] : cmd;
   const t = performance.now();
   const r = spawnSync(argv[0]!, argv.slice(1), { env: opts.env ?? process.env, cwd: opts.cwd, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"] });
   const wallMs = performance.now() - t;
-  const last = (r.stderr ?? "").trim().split("\n").pop() ?? "";
-  return { wallMs, maxRssKiB: hasTime ? Number.parseInt(last, 10) || 0 : 0, code: r.status ?? -1 };
+  const [rss, user, sys] = ((r.stderr ?? "").trim().split("\n").pop() ?? "").split(" ").map(Number);
+  return { wallMs, maxRssKiB: hasTime ? rss || 0 : 0, cpuS: hasTime ? (user || 0) + (sys || 0) : 0, code: r.status ?? -1 };
 }
 
 export const mib = (kib: number) => (kib / 1024).toFixed(1);

@@ -15,7 +15,11 @@ export function streamDeflater(level = DEFAULT_LEVEL): Deflater {
   return (source) => {
     const deflate = zlib.createDeflateRaw({ level, chunkSize: 256 * 1024 });
     // pipeline() destroys the deflate stream with the source's error, so the consumer sees it.
-    pipeline(Readable.from(source, { objectMode: false, highWaterMark: 1 }), deflate, () => {});
+    // Copied: the stream queues chunks, and a snapshot's chunks live only until the next one.
+    const copies = (async function* () {
+      for await (const chunk of source) yield Buffer.from(chunk);
+    })();
+    pipeline(Readable.from(copies, { objectMode: false, highWaterMark: 1 }), deflate, () => {});
     return deflate;
   };
 }

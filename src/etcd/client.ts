@@ -58,19 +58,23 @@ export class EtcdClient {
   async unary<T>(method: string, request: Uint8Array, decode: (b: Uint8Array) => T, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<T> {
     const deadline = AbortSignal.timeout(opts.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
-    let reply: Uint8Array | undefined;
+    let reply: { value: T } | undefined;
     try {
-      for await (const m of this.call(method, request, signal, `${Math.max(1, Math.ceil(opts.timeoutMs))}m`)) reply ??= m;
+      // Decoded at once: a message is only valid until the next one arrives (grpc-frames.ts).
+      for await (const m of this.call(method, request, signal, `${Math.max(1, Math.ceil(opts.timeoutMs))}m`)) reply ??= { value: decode(m) };
     } catch (e) {
       opts.signal?.throwIfAborted();
       if (deadline.aborted) throw new GrpcError(GrpcStatus.DEADLINE_EXCEEDED, "context deadline exceeded", { cause: e });
       throw e;
     }
     if (reply === undefined) throw new GrpcError(GrpcStatus.INTERNAL, `${method} returned no message`);
-    return decode(reply);
+    return reply.value;
   }
 
-  /** A server stream of decoded messages; HTTP/2 flow control follows the consumer. */
+  /**
+   * A server stream of decoded messages; HTTP/2 flow control follows the consumer. The bytes a
+   * message points into are only valid until the next one is asked for.
+   */
   async *stream<T>(method: string, request: Uint8Array, decode: (b: Uint8Array) => T, opts: { signal?: AbortSignal } = {}): AsyncGenerator<T> {
     for await (const m of this.call(method, request, opts.signal)) yield decode(m);
   }

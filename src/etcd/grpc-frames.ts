@@ -1,7 +1,10 @@
 /**
  * gRPC's length-prefixed messages on an HTTP/2 stream: 1 byte "compressed" flag, 4 bytes
  * big-endian length, then the message. DATA frames (16 KiB) cut etcd's 32 KiB snapshot messages
- * anywhere, so the reader joins pieces; a message within one frame is passed on without a copy.
+ * anywhere, so the reader joins pieces in one reused buffer; a message within one frame is passed
+ * on without a copy. Either way a message is only valid until the next one is asked for: every
+ * consumer copies (hash, zip blocks, tar batches), and a fresh 32 KiB buffer per message made
+ * 1 GiB of garbage per GiB of snapshot.
  */
 import { GrpcError, GrpcStatus } from "./grpc-status.ts";
 
@@ -16,11 +19,15 @@ export function frameMessage(message: Uint8Array): Buffer {
   return out;
 }
 
-/** Splits a stream of DATA payloads into messages; throws on a compressed or oversized one. */
+/**
+ * Splits a stream of DATA payloads into messages; throws on a compressed or oversized one. Each
+ * message is valid until the next is asked for.
+ */
 export async function* readMessages(data: AsyncIterable<Uint8Array>, maxBytes: number): AsyncGenerator<Uint8Array> {
   const head = Buffer.alloc(PREFIX);
   let headFill = 0;
-  let body: Buffer | undefined; // the message being assembled
+  let scratch = Buffer.alloc(0); // reused for messages that span pieces
+  let body: Buffer | undefined; // the message being assembled (a view of scratch)
   let bodyFill = 0;
   for await (const piece of data) {
     let off = 0;
@@ -46,7 +53,8 @@ export async function* readMessages(data: AsyncIterable<Uint8Array>, maxBytes: n
           yield new Uint8Array(0);
           continue;
         }
-        body = Buffer.allocUnsafe(len);
+        if (scratch.byteLength < len) scratch = Buffer.allocUnsafe(Math.max(len, 64 * 1024));
+        body = scratch.subarray(0, len);
         bodyFill = 0;
       }
       const n = Math.min(body.byteLength - bodyFill, piece.byteLength - off);

@@ -39,7 +39,7 @@ export async function* verifySnapshot(chunks: AsyncIterable<SnapshotChunk>, info
     if (blob.byteLength >= SHA256_SIZE) {
       if (tail.byteLength) hash.update(tail);
       hash.update(blob.subarray(0, blob.byteLength - SHA256_SIZE));
-      tail = blob.slice(blob.byteLength - SHA256_SIZE);
+      tail = new Uint8Array(blob.subarray(blob.byteLength - SHA256_SIZE)); // a copy (Buffer#slice would be a view)
     } else {
       const joined = new Uint8Array(tail.byteLength + blob.byteLength);
       joined.set(tail);
@@ -73,7 +73,10 @@ export async function* snapshotChunks(client: EtcdClient, opts: { signal?: Abort
   }
 }
 
-/** The verified snapshot of one member as raw bytes (database + trailer). */
+/**
+ * The verified snapshot of one member as raw bytes (database + trailer). Each chunk is only
+ * valid until the next one is asked for (the receive buffer is reused): copy what you keep.
+ */
 export function snapshot(client: EtcdClient, opts: { signal?: AbortSignal; info?: Partial<SnapshotInfo> } = {}): AsyncGenerator<Uint8Array> {
   return verifySnapshot(snapshotChunks(client, opts), opts.info);
 }

@@ -63,7 +63,7 @@ describe("calls against a gRPC server on loopback", () => {
       requestCert: true,
       rejectUnauthorized: true,
     });
-    server.on("stream", (stream, headers) => {
+    server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
       const path = headers[":path"];
       stream.on("error", () => {});
       if (path === "/test.Svc/Echo") {
