@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import http2 from "node:http2";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import { EtcdClient } from "../../src/etcd/client.ts";
 import { parseEndpoints } from "../../src/etcd/endpoints.ts";
@@ -101,7 +101,6 @@ describe("calls against a gRPC server on loopback", () => {
     for (const s of sockets) s.destroy();
     server?.close();
     silent?.close();
-    if (pki) rmSync(pki.dir, { recursive: true, force: true });
   });
 
   const text = (b: Uint8Array) => Buffer.from(b).toString();
