@@ -11,6 +11,7 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { distDir } from "../compile/build.ts";
 import { makePki } from "../test/support/pki.ts";
@@ -19,7 +20,7 @@ import { median, measure, mib } from "./lib.ts";
 import type { Bench } from "./run.ts";
 
 const SIZE = 1 << 30;
-const RUNS = 2;
+const RUNS = 3;
 const WORK = "/var/tmp/rke-restore-bench";
 const NAME = "bench-snap";
 const BIN = join(distDir("x64"), "rke-etcd-backup");
@@ -216,10 +217,17 @@ const bench: Bench = {
     mkdirSync(dest, { recursive: true });
     const rows: string[] = [];
     try {
-      const ours = [download(s.port, dest, pki), download(s.port, dest, pki)];
-      const vsNginx = [download(nginx.port, dest, pki), download(nginx.port, dest, pki)];
-      const curlOurs = [curl(s.port, pki), curl(s.port, pki)];
-      const curlNginx = [curl(nginx.port, pki), curl(nginx.port, pki)];
+      // Interleaved rounds, so that a change of load hits both sides alike.
+      const ours: Measured[] = [];
+      const vsNginx: Measured[] = [];
+      const curlOurs: number[] = [];
+      const curlNginx: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        ours.push(download(s.port, dest, pki));
+        vsNginx.push(download(nginx.port, dest, pki));
+        curlOurs.push(curl(s.port, pki));
+        curlNginx.push(curl(nginx.port, pki));
+      }
       const dl = (ms: Measured[]) => ms.map((m) => mbps(SIZE, m.wallMs)).join(" / ");
       const ratio = median(ours.map((m) => SIZE / m.wallMs)) / median(vsNginx.map((m) => SIZE / m.wallMs));
       const curlRatio = median(curlOurs) / median(curlNginx);
@@ -237,7 +245,7 @@ const bench: Bench = {
 
     return `Snapshot: ${SIZE} bytes of etcd-like JSON, zipped in the original's Go layout at deflate level 5:
 ${zipSize} bytes (ratio ${(SIZE / zipSize).toFixed(2)}). ${RUNS} runs each, back to back, on the shared 2-core machine
-(other agents were running: absolute numbers are noisy, compare within the table). Max RSS from GNU time or
+(load average at the start: ${loadavg()[0]!.toFixed(2)}; compare within the table). Max RSS from GNU time or
 /proc VmHWM. Goals (issue 4): extraction ≥ 300 MB/s, download ≥ 0.8× nginx, RSS ≤ 64 MiB.
 
 ### Extraction (serve's time until ready)
