@@ -42,6 +42,18 @@ const header = `# Benchmarks
 Written by \`npm run bench\` (bench/run.ts); each section by its own bench/<topic>.bench.ts, kept in
 docs/bench/. Machine of the last run: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}.
 This machine class is shared and noisy: compare numbers side by side within a section, not across runs.
+Every timed row is a median of at least 3 runs; etcd runs on the same 2 cores as the tool it serves.
+
+Where each section sets us beside the physical limit:
+
+| section | limit it is compared with |
+|---|---|
+| Compression limits | GNU \`gzip\`, \`pigz -p2\`, \`zstd -T2\` on the same data |
+| etcd-backup save --once | \`etcdctl snapshot save\` alone on the same database, at ~1 GiB and ≥ 4 GiB (peak memory at both) |
+| Archive formats | \`etcdctl snapshot save\` alone, for zip, tar.gz and tar.zst |
+| Restore | \`unzip\` (extraction), nginx over mutual TLS and \`curl\` (peer download) |
+| S3 | \`curl\` single-stream PUT and GET against the same gateway |
+| Start-up, entrypoint, node helpers, package | process spawn (\`/bin/true\`), \`nginx -t\` |
 `;
 writeFileSync(join(ROOT, "docs", "benchmarks.md"), [header, ...sections].join("\n"));
 process.stderr.write(`bench: wrote docs/benchmarks.md (${sections.length} sections)${existsSync(outDir) ? "" : ""}\n`);
