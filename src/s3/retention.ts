@@ -2,19 +2,23 @@
  * Rolling-mode S3 retention (spec a.4, d-19, original §12): list the folder recursively (or the
  * bucket root one level deep), keep keys matching `.+_etcd(|.zip)$` (the original's regex, dot
  * unescaped), strip `<folder>/`, parse the part before the first `_` as strict RFC 3339, delete what
- * is older than the cutoff. Failures are logged, never thrown: rotation must not stop the loop.
+ * is older than the cutoff; then abort the multipart uploads a killed upload left open
+ * (stale-uploads.ts). Failures are logged, never thrown: rotation must not stop the loop.
  */
 import { formatDuration, type Duration } from "../cli/duration.ts";
 import { messageOf } from "../errors.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import type { S3Client } from "./client.ts";
 import { parseRfc3339 } from "../time/rfc3339.ts";
+import { abortStaleUploads } from "./stale-uploads.ts";
 
 export interface RotateOptions {
   log?: Logger;
   signal?: AbortSignal;
   /** For the log line only (the original logs `retention=`). */
   retention?: Duration;
+  /** Open multipart uploads older than this are aborted; default STALE_UPLOAD_AGE_MS (a day). */
+  staleUploadAgeMs?: number;
 }
 
 // The tar formats (docs/archive-formats.md) are rolled like the zip.
@@ -45,6 +49,7 @@ export async function rotateSnapshots(client: S3Client, cutoff: Date, opts: Rota
     }
   } catch (e) {
     log.error(`error to fetch s3 file: ${messageOf(e)}`);
+    await abortStaleUploads(client, { log, signal: opts.signal, olderThanMs: opts.staleUploadAgeMs });
     return [];
   }
   log.debug(`Found ${doomed.length} files to delete`);
@@ -59,5 +64,6 @@ export async function rotateSnapshots(client: S3Client, cutoff: Date, opts: Rota
       log.error(`Error detected during deletion: ${messageOf(e)}`);
     }
   }
+  await abortStaleUploads(client, { log, signal: opts.signal, olderThanMs: opts.staleUploadAgeMs });
   return deleted;
 }
