@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sweep } from "./support/secrets.ts";
@@ -13,6 +13,7 @@ test("the secrets sweep finds declared secrets and PEM private keys in captured 
   expect(sweep(dir).hits).toEqual([]);
   writeFileSync(join(dir, "captured", "leak.log"), "# label\nAuthorization uses localS3TestSecretKey0000\n-----BEGIN PRIVATE KEY-----\n");
   const r = sweep(dir);
+  rmSync(dir, { recursive: true, force: true });
   expect(r.files).toBe(2);
   expect(r.hits.map((h) => h.what).sort()).toEqual(["a PEM private key", "declared secret loc…(24 chars)"]);
 });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,6 +58,7 @@ describe("hostname -f equivalent", () => {
   const dir = mkdtempSync(join(tmpdir(), "hosts-"));
   const hosts = join(dir, "hosts");
   afterEach(() => rmSync(hosts, { force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test.each([
     ["127.0.0.1 localhost\n10.0.0.1 node1.example.com node1 # comment\n", "node1", "node1.example.com"],

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Logger } from "../../src/log/logger.ts";
@@ -77,9 +77,14 @@ describe("s3ConfigFromFlags", () => {
     expect(s3ConfigFromFlags(flags({ "s3-endpoint-ca": b64(pem) }), {}).caCerts).toHaveLength(1);
     expect(s3ConfigFromFlags(flags({ "s3-endpoint-ca": b64(pem.trimEnd()) }), {}).caCerts).toHaveLength(1); // no trailing newline (rke#1628)
     expect(s3ConfigFromFlags(flags({ "s3-endpoint-ca": pki.ca }), {}).caCerts).toHaveLength(1);
-    const bundle = join(mkdtempSync(join(tmpdir(), "s3ca-")), "bundle.pem");
+    const bundleDir = mkdtempSync(join(tmpdir(), "s3ca-"));
+    const bundle = join(bundleDir, "bundle.pem");
     writeFileSync(bundle, pem + readFileSync(pki.foreignCa, "utf8"));
-    expect(s3ConfigFromFlags(flags({ "s3-endpoint-ca": bundle }), {}).caCerts).toHaveLength(2);
+    try {
+      expect(s3ConfigFromFlags(flags({ "s3-endpoint-ca": bundle }), {}).caCerts).toHaveLength(2);
+    } finally {
+      rmSync(bundleDir, { recursive: true, force: true });
+    }
     expect(() => s3ConfigFromFlags(flags({ "s3-endpoint-ca": b64("not a pem") }), {})).toThrow("s3-endpoint-ca is not a valid x509 certificate");
     expect(() => s3ConfigFromFlags(flags({ "s3-endpoint-ca": b64(readFileSync(pki.server.key, "utf8")) }), {})).toThrow("s3-endpoint-ca is not a valid x509 certificate");
     const broken = pem.replace(/\n[A-Za-z0-9+/]{10}/, "\nAAAAAAAAAA");

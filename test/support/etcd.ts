@@ -80,7 +80,10 @@ export async function startEtcd(opts: { quotaBytes?: number } = {}): Promise<Etc
   // Poll until etcd answers (bounded).
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`etcd exited ${proc.exitCode}: ${stderr}`);
+    if (proc.exitCode !== null) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`etcd exited ${proc.exitCode}: ${stderr}`);
+    }
     if (etcdctl(["endpoint", "health", "--command-timeout=2s"]).code === 0) break;
     if (Date.now() > deadline) {
       await stop();

@@ -2,10 +2,11 @@
  * A throw-away PKI made with openssl, shaped like RKE's: a CA (kube-ca), a server certificate with
  * SAN IP:127.0.0.1,IP:::1,DNS:localhost (serverAuth+clientAuth, like kube-etcd), a node certificate
  * with NO SANs (like kube-node, which serve uses as its server certificate), a client-only
- * certificate, and a foreign CA with a certificate of its own. Made once per test process.
+ * certificate, and a foreign CA with a certificate of its own. Made once per test process, removed
+ * when it exits.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { declareSecret } from "./secrets.ts";
@@ -55,6 +56,7 @@ function makeCa(dir: string, name: string, cn: string): { cert: string; key: str
 export function makePki(): Pki {
   if (cached) return cached;
   const dir = mkdtempSync(join(tmpdir(), "rke-pki-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true })); // shared by the whole process
   const ca = makeCa(dir, "kube-ca", "kube-ca");
   const both = "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n";
   const server = issue(dir, "server", ca.cert, ca.key, "/CN=kube-etcd", both + "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n");
