@@ -105,7 +105,8 @@ export class EtcdClient {
         yield m;
       }
       const s = status.final();
-      if (s.code !== GrpcStatus.OK) throw new GrpcError(s.code, s.details);
+      // A connection that died mid-call: its own error says more than "no status".
+      if (s.code !== GrpcStatus.OK) throw status.early() ?? this.failure ?? new GrpcError(s.code, s.details);
     } catch (e) {
       signal?.throwIfAborted();
       if (e instanceof GrpcError) throw e;
@@ -144,7 +145,7 @@ function callStatus(req: Stream): CallStatus {
     final: () => {
       if (code !== undefined) return { code, details };
       if (httpStatus !== undefined && httpStatus !== 200) return { code: GrpcStatus.UNAVAILABLE, details: `HTTP status ${httpStatus} from etcd` };
-      return { code: GrpcStatus.UNAVAILABLE, details: "the stream ended without a gRPC status" };
+      return { code: GrpcStatus.UNAVAILABLE, details: "the connection closed before the call's gRPC status arrived" };
     },
   };
 }

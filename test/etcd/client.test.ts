@@ -81,6 +81,10 @@ describe("calls against a gRPC server on loopback", () => {
         stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
         stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "13", "grpc-message": "boom after three" }));
         stream.end(Buffer.concat(["one", "two", "three"].map((s) => frameMessage(Buffer.from(s)))));
+      } else if (path === "/test.Svc/Reset") {
+        // One message, then the connection dies (etcd killed mid-snapshot).
+        stream.respond({ ":status": 200, "content-type": "application/grpc" });
+        stream.write(frameMessage(Buffer.from("first")), () => stream.session?.destroy());
       } else if (path === "/test.Svc/NoStatus") {
         stream.respond({ ":status": 200, "content-type": "application/grpc" });
         stream.end(frameMessage(Buffer.from("orphan")));
@@ -126,10 +130,26 @@ describe("calls against a gRPC server on loopback", () => {
     expect(grpcMessage(e)).toBe("boom after three");
   });
 
+  test("a connection that dies mid-stream fails the call, after what had arrived", async () => {
+    const c = EtcdClient.connect(parseEndpoints(`127.0.0.1:${(server.address() as net.AddressInfo).port}`)[0]!, loadTlsFiles({ cacert: pki.ca, cert: pki.client.cert, key: pki.client.key }));
+    const seen: string[] = [];
+    try {
+      const e = await (async () => {
+        for await (const m of c.stream("/test.Svc/Reset", new Uint8Array(0), text)) seen.push(m);
+      })().catch((x: unknown) => x);
+      expect(seen).toEqual(["first"]);
+      expect(e).toBeInstanceOf(GrpcError);
+      expect((e as GrpcError).code).toBe(GrpcStatus.UNAVAILABLE);
+      expect(grpcMessage(e)).toBe("the connection closed before the call's gRPC status arrived");
+    } finally {
+      c.close();
+    }
+  });
+
   test("a response without a gRPC status is not taken as success", async () => {
     const e = await client.unary("/test.Svc/NoStatus", new Uint8Array(0), text, { timeoutMs: 5_000 }).catch((x: unknown) => x);
     expect((e as GrpcError).code).toBe(GrpcStatus.UNAVAILABLE);
-    expect(grpcMessage(e)).toContain("without a gRPC status");
+    expect(grpcMessage(e)).toContain("before the call's gRPC status arrived");
   });
 
   test("an unanswered call ends at its deadline, as etcdctl words it", async () => {
