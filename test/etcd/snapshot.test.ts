@@ -1,7 +1,7 @@
 /** The snapshot stream check: etcd's SHA-256 trailer, truncation, and nothing kept on failure. */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isRkeToolsError, ErrorCode } from "../../src/errors.ts";
@@ -97,6 +97,18 @@ describeWith(etcdComponents, "snapshot stream from a real etcd", () => {
     expect(chunks.at(-1)!.blob.byteLength).toBe(32);
     expect(chunks.at(-1)!.remaining).toBe(0n);
     expect(await drain(verifySnapshot(from(chunks)))).toBe(chunks.reduce((n, c) => n + c.blob.byteLength, 0));
+  });
+
+  test("a good stream is archived, and the archive's digest is that of the file on disk (the upload stores it)", async () => {
+    const info: Partial<SnapshotInfo> = {};
+    const path = join(dir, "good.zip");
+    try {
+      const res = await writeArchive(path, { name: "good", snapshot: verifySnapshot(from(chunks), info), info }, { hashArchive: true });
+      expect(res.zipBytes).toBe(statSync(path).size);
+      expect(res.archiveSha256).toBe(createHash("sha256").update(readFileSync(path)).digest("hex"));
+    } finally {
+      rmSync(path, { force: true });
+    }
   });
 
   const corruptions: [string, () => SnapshotChunk[], RegExp][] = [

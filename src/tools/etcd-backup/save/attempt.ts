@@ -29,6 +29,8 @@ export interface BackupOptions {
   retry: RetryPolicy;
   log: Logger;
   deflater?: Deflater;
+  /** Hash the archive as it is written (when it is going to be uploaded). */
+  hashArchive?: boolean;
 }
 
 export interface BackupResult extends ArchiveResult {
@@ -69,7 +71,7 @@ async function backupOnce(name: string, target: BackupTarget, attempt: number, o
     }
     const info: Partial<SnapshotInfo> = {};
     try {
-      const res = await writeArchive(zipPath, { name, snapshot: snapshot(clients[0]!, { signal, info }), info, state, format: target.format }, { deflater: opts.deflater, signal });
+      const res = await writeArchive(zipPath, { name, snapshot: snapshot(clients[0]!, { signal, info }), info, state, format: target.format }, { deflater: opts.deflater, hashArchive: opts.hashArchive, signal });
       return { ...res, statePath: state?.path, runtimeMs: performance.now() - started };
     } catch (e) {
       signal?.throwIfAborted();

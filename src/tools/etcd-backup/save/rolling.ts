@@ -66,10 +66,12 @@ async function cycle(tick: Date, settings: SaveSettings, opts: RollingOptions): 
     retry: retryPolicy({ attempts: STATE_ATTEMPTS, delayMs: settings.retryIntervalMs }),
   });
   let zipPath: string;
+  let sha256: string | undefined;
   try {
     const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: backup, kubernetesDir: kubernetes, format: settings.archiveFormat };
-    const res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater });
+    const res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater, hashArchive: opts.upload !== undefined });
     zipPath = res.zipPath;
+    sha256 = res.archiveSha256;
     log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
   } catch (e) {
     if (!signal.aborted) log.warn("Backup failed", { error: messageOf(e), name });
@@ -80,7 +82,7 @@ async function cycle(tick: Date, settings: SaveSettings, opts: RollingOptions): 
   const cutoff = tick.getTime() - durationToMs(settings.retention);
   await cleanRollingBackups(backup, cutoff, { log });
   if (opts.upload) {
-    await opts.upload.upload(zipPath, name, { signal, log });
+    await opts.upload.upload(zipPath, name, { signal, log, sha256 });
     await opts.upload.applyRetention?.(cutoff, { signal, log });
   }
 }

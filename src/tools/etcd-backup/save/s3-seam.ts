@@ -23,7 +23,7 @@ export function uploaderFor(flags: SaveS3Flags, ctx: { env: Record<string, strin
     return { s3, client };
   };
   return {
-    async upload(zipPath, name, { signal, log }) {
+    async upload(zipPath, name, { signal, log, sha256 }) {
       let c: Awaited<ReturnType<typeof connect>>;
       try {
         c = await connect(log, signal);
@@ -31,7 +31,7 @@ export function uploaderFor(flags: SaveS3Flags, ctx: { env: Record<string, strin
         if (e instanceof RkeToolsError && e.code === ErrorCode.Aborted) throw e;
         throw new RkeToolsError(ErrorCode.S3Upload, `failed to upload etcd snapshot file: ${messageOf(e)}`, { cause: e });
       }
-      await c.s3.uploadSnapshot(c.client, zipPath, c.s3.keyFor(c.client.config, basename(zipPath)) /* `<name>.zip`, or a tar format's name */, { log, signal, retry: c.s3.uploadRetryPolicy(flags["s3-retries"]) });
+      await c.s3.uploadSnapshot(c.client, zipPath, c.s3.keyFor(c.client.config, basename(zipPath)) /* `<name>.zip`, or a tar format's name */, { log, signal, sha256, retry: c.s3.uploadRetryPolicy(flags["s3-retries"]) });
     },
     async applyRetention(cutoffMs, { signal, log }) {
       let c: Awaited<ReturnType<typeof connect>>;

@@ -6,8 +6,11 @@
 import type { Logger } from "../../../log/logger.ts";
 
 export interface SnapshotUploader {
-  /** Uploads `/backup/<name>.zip`; throws an S3Upload error (RKE's phrase in its message). */
-  upload(zipPath: string, name: string, opts: { signal?: AbortSignal; log: Logger }): Promise<void>;
+  /**
+   * Uploads `/backup/<name>.zip`; throws an S3Upload error (RKE's phrase in its message). `sha256`
+   * is the archive's digest when the caller has it (computed while writing).
+   */
+  upload(zipPath: string, name: string, opts: { signal?: AbortSignal; log: Logger; sha256?: string }): Promise<void>;
   /** Rolling mode: deletes rolling snapshots in the bucket older than `cutoffMs`. */
   applyRetention?(cutoffMs: number, opts: { signal?: AbortSignal; log: Logger }): Promise<void>;
 }
