@@ -27,3 +27,36 @@ export function measure(cmd: string[], opts: { env?: Record<string, string | und
 }
 
 export const mib = (kib: number) => (kib / 1024).toFixed(1);
+
+export interface RssSplit {
+  /** Peak resident set (VmHWM), KiB. */
+  peakKiB: number;
+  /** Largest anonymous part seen (heaps, buffers), KiB. */
+  anonKiB: number;
+  /** Largest file-backed part seen (the executable's own mapped pages: clean, shared, reclaimable), KiB. */
+  fileKiB: number;
+  code: number;
+}
+
+/**
+ * Runs a command and samples /proc/<pid>/status every 50 ms: VmHWM, and the largest RssAnon and
+ * RssFile seen, which tell the process's own memory from the pages of its executable.
+ */
+export async function rssSplit(cmd: string[], env: Record<string, string | undefined>): Promise<RssSplit> {
+  const proc = Bun.spawn(cmd, { env, stdout: "ignore", stderr: "ignore" });
+  const split = { peakKiB: 0, anonKiB: 0, fileKiB: 0 };
+  const sample = async () => {
+    const text = await Bun.file(`/proc/${proc.pid}/status`).text().catch(() => "");
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
+    split.peakKiB = Math.max(split.peakKiB, kib("VmHWM"));
+    split.anonKiB = Math.max(split.anonKiB, kib("RssAnon"));
+    split.fileKiB = Math.max(split.fileKiB, kib("RssFile"));
+  };
+  let done = false;
+  const exited = proc.exited.then((c) => ((done = true), c));
+  while (!done) {
+    await sample();
+    await Promise.race([exited, Bun.sleep(50)]);
+  }
+  return { ...split, code: await exited };
+}

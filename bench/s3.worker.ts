@@ -1,7 +1,7 @@
 /** One S3 transfer for bench/s3.bench.ts, in its own process so that GNU time sees its peak RSS. */
 import { createS3Client, downloadSnapshot, s3ConfigFromFlags, uploadSnapshot } from "../src/s3/index.ts";
 
-const [op, bucket, endpoint, caFile, file, key] = process.argv.slice(2) as [string, string, string, string, string, string];
+const [op, bucket, endpoint, caFile, file, key, sha256] = process.argv.slice(2) as [string, string, string, string, string, string, string | undefined];
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const config = s3ConfigFromFlags(
   {
@@ -17,6 +17,7 @@ const config = s3ConfigFromFlags(
 );
 const client = await createS3Client(config);
 const t = performance.now();
-if (op === "up") await uploadSnapshot(client, file, key);
+// `save` hands the upload the digest it computed while writing the archive; so does the benchmark.
+if (op === "up") await uploadSnapshot(client, file, key, { sha256 });
 else await downloadSnapshot(client, key.replace(/\.zip$/, ""), file);
 process.stdout.write(`${performance.now() - t}\n`);
