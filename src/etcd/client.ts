@@ -6,7 +6,7 @@
  *
  * Why not @grpc/grpc-js (the first version): under Bun it kept HTTP/2's default 64 KiB window, so
  * etcd waited for a WINDOW_UPDATE every two snapshot messages, and receiving 1.1 GB cost 4.5 s of
- * CPU and 85 MiB; this client asks for a larger window and receives the same stream with 1.8 s of
+ * CPU and 85 MiB; this client asks for a 1 MiB window and receives the same stream with 1.8 s of
  * CPU and ~55 MiB (docs/decisions.md). Messages are encoded by hand (messages.ts): no .proto.
  */
 import http2 from "node:http2";
@@ -25,13 +25,8 @@ export { grpcMessage, isGrpcError } from "./grpc-status.ts";
 const OVERRIDE_NAME = "etcd.rke-tools.invalid";
 /** etcd's own limit for a response is 2 MiB by default; snapshot messages are 32 KiB. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-/**
- * Per-stream receive window: 128 snapshot messages in flight, so etcd keeps sending while our main
- * thread is busy hashing and cutting blocks. Against 1 MiB: `save --once` faster in 16 of 20
- * interleaved runs (tar.zst 7.18 → 6.41 s, zip 8.96 → 8.53 s medians), for +10–25 MiB of peak RSS
- * (docs/decisions.md). Still a bounded amount of memory: the body queue pauses at one window.
- */
-const STREAM_WINDOW = 4 * 1024 * 1024;
+/** Per-stream receive window: 32 snapshot messages in flight, still a bounded amount of memory. */
+const STREAM_WINDOW = 1024 * 1024;
 
 type Stream = http2.ClientHttp2Stream;
 
