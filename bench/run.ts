@@ -50,7 +50,7 @@ Where each section sets us beside the physical limit:
 |---|---|
 | Compression limits | GNU \`gzip\`, \`pigz -p2\`, \`zstd -T2\` on the same data |
 | etcd-backup save --once | \`etcdctl snapshot save\` alone on the same database, at ~1 GiB and ≥ 4 GiB (peak memory at both) |
-| save --once: where the peak memory is | etcdctl's peak, and the executable alone (\`--help\`), split into anonymous and file-backed pages |
+| save --once: where the peak memory is | etcdctl's peak, each split into anonymous and file-backed (executable) pages |
 | Archive formats | \`etcdctl snapshot save\` alone, for zip, tar.gz and tar.zst |
 | Restore | \`unzip\` (extraction), nginx over mutual TLS and \`curl\` (peer download) |
 | S3 | \`curl\` single-stream PUT and GET against the same gateway |
