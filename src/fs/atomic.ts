@@ -10,6 +10,9 @@ import { ErrorCode, RkeToolsError } from "../errors.ts";
 
 export const TEMP_MARKER = ".rke-tmp-";
 
+/** How much a long writer lets grow between two `syncEarly()` calls (download, save's archive). */
+export const EARLY_SYNC_BYTES = 64 * 1024 * 1024;
+
 const FILE_ERRORS = new Set(["ENOSPC", "EDQUOT", "EFBIG", "EIO", "EROFS", "EBADF"]);
 
 /** `<dir>/.<base>.rke-tmp-<random>` */

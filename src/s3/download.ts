@@ -12,7 +12,7 @@ import { closeSync, fstatSync, openSync } from "node:fs";
 import { basename, join } from "node:path";
 import { archiveFileNames } from "../archive/format.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../errors.ts";
-import { AtomicFile, cleanStaleTemps } from "../fs/atomic.ts";
+import { AtomicFile, cleanStaleTemps, EARLY_SYNC_BYTES } from "../fs/atomic.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { abortError, retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
 import { queryUnescape, type S3Client } from "./client.ts";
@@ -29,9 +29,6 @@ export interface DownloadOptions {
   /** A connection that delivers nothing for this long is dropped and resumed. Default 60 s. */
   idleTimeoutMs?: number;
 }
-
-/** How often the temporary file is flushed to disk during the transfer (AtomicFile.syncEarly). */
-const EARLY_SYNC_BYTES = 64 * 1024 * 1024;
 
 export const DEFAULT_DOWNLOAD_RETRY = retryPolicy({ attempts: 5, delayMs: 1000, factor: 2, jitter: 0.2, maxDelayMs: 15_000 });
 

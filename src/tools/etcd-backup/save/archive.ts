@@ -13,7 +13,7 @@ import { snapshotEntryName, stateEntryName } from "../../../archive/layout.ts";
 import { writeSnapshotTar } from "../../../archive/tar-snapshot.ts";
 import { ZipWriter } from "../../../archive/zip-writer.ts";
 import { ErrorCode, isRkeToolsError, RkeToolsError } from "../../../errors.ts";
-import { AtomicFile } from "../../../fs/atomic.ts";
+import { AtomicFile, EARLY_SYNC_BYTES } from "../../../fs/atomic.ts";
 import type { SnapshotInfo } from "../../../etcd/snapshot.ts";
 
 export interface StateFile {
@@ -30,9 +30,6 @@ export interface ArchiveResult {
   snapshot: SnapshotInfo;
 }
 
-/** How often the temporary archive is flushed while it grows (AtomicFile.syncEarly). */
-const EARLY_SYNC_BYTES = 64 * 1024 * 1024;
-
 /**
  * The archive's bytes on their way to disk: flushed every 64 MiB, so that the disk works while
  * etcd streams instead of all at commit (a 340 MB zip took ~0.6 s to fsync at the end here), and
@@ -40,15 +37,13 @@ const EARLY_SYNC_BYTES = 64 * 1024 * 1024;
  */
 function archiveSink(file: AtomicFile, hashing: boolean): { write(chunk: Uint8Array): Promise<void>; digest(): string | undefined } {
   const hash = hashing ? createHash("sha256") : undefined;
-  let bytes = 0;
   let synced = 0;
   return {
     async write(chunk) {
       hash?.update(chunk); // before the write: the writer may reuse the chunk once it resolves
       await file.write(chunk);
-      bytes += chunk.byteLength;
-      if (bytes - synced >= EARLY_SYNC_BYTES) {
-        synced = bytes;
+      if (file.written - synced >= EARLY_SYNC_BYTES) {
+        synced = file.written;
         file.syncEarly();
       }
     },

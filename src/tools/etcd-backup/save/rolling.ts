@@ -11,7 +11,7 @@ import { messageOf } from "../../../errors.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import { GoDuration, type Logger } from "../../../log/logger.ts";
 import { retryPolicy, sleep } from "../../../retry/policy.ts";
-import { backupWithRetries } from "./attempt.ts";
+import { backupWithRetries, type BackupResult } from "./attempt.ts";
 import { formatRfc3339 } from "../../../time/rfc3339.ts";
 import { cleanRollingBackups } from "./rolling-retention.ts";
 import type { SaveSettings } from "./settings.ts";
@@ -65,13 +65,10 @@ async function cycle(tick: Date, settings: SaveSettings, opts: RollingOptions): 
     log,
     retry: retryPolicy({ attempts: STATE_ATTEMPTS, delayMs: settings.retryIntervalMs }),
   });
-  let zipPath: string;
-  let sha256: string | undefined;
+  let res: BackupResult;
   try {
     const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: backup, kubernetesDir: kubernetes, format: settings.archiveFormat };
-    const res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater, hashArchive: opts.upload !== undefined });
-    zipPath = res.zipPath;
-    sha256 = res.archiveSha256;
+    res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater, hashArchive: opts.upload !== undefined });
     log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
   } catch (e) {
     if (!signal.aborted) log.warn("Backup failed", { error: messageOf(e), name });
@@ -82,7 +79,7 @@ async function cycle(tick: Date, settings: SaveSettings, opts: RollingOptions): 
   const cutoff = tick.getTime() - durationToMs(settings.retention);
   await cleanRollingBackups(backup, cutoff, { log });
   if (opts.upload) {
-    await opts.upload.upload(zipPath, name, { signal, log, sha256 });
+    await opts.upload.upload(res.zipPath, name, { signal, log, sha256: res.archiveSha256 });
     await opts.upload.applyRetention?.(cutoff, { signal, log });
   }
 }
