@@ -13,7 +13,7 @@ import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
 import type { S3Client } from "./client.ts";
-import { multipartUpload } from "./multipart.ts";
+import { defaultPartSize, multipartUpload, partCeilingMs } from "./multipart.ts";
 import { S3RequestError, isTransient } from "./s3-error.ts";
 import { SHA256_META, sha256File } from "./sha256.ts";
 
@@ -28,8 +28,11 @@ export interface UploadOptions {
   partRetry?: RetryPolicy;
   /** Archives larger than this go multipart. Default 16 MiB. */
   multipartThreshold?: number;
+  /** Default: about 8 parts of 16–512 MiB (multipart.ts `defaultPartSize`). */
   partSize?: number;
+  /** Parts in flight. Default 4. */
   concurrency?: number;
+  /** Ceiling for one request, however steadily it moves. Default 5 min, or the part's size at 64 KiB/s. */
   partTimeoutMs?: number;
   /** Hex digest when the caller already has it; computed otherwise. */
   sha256?: string;
@@ -78,6 +81,7 @@ export async function uploadSnapshot(client: S3Client, zipPath: string, key: str
   const sha256 = opts.sha256 ?? (await sha256File(zipPath, opts.signal));
   const headers = { "Content-Type": contentTypeOf(parseArchiveFileName(key)?.format ?? "zip"), [`x-amz-meta-${SHA256_META}`]: sha256 };
   const policy = opts.retry ?? uploadRetryPolicy(0);
+  const partSize = opts.partSize ?? defaultPartSize(size);
   let parts = 1;
   try {
     await retry(
@@ -101,10 +105,10 @@ export async function uploadSnapshot(client: S3Client, zipPath: string, key: str
           );
         } else {
           parts = await multipartUpload(client, zipPath, key, size, {
-            partSize: opts.partSize ?? 16 * MIB,
+            partSize,
             concurrency: opts.concurrency ?? 4,
             partRetry: opts.partRetry ?? DEFAULT_PART_RETRY,
-            partTimeoutMs: opts.partTimeoutMs ?? 5 * 60_000,
+            partTimeoutMs: opts.partTimeoutMs ?? partCeilingMs(partSize),
             headers,
             signal: opts.signal,
           });
