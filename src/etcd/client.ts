@@ -8,8 +8,8 @@
  * etcd waited for a WINDOW_UPDATE every two snapshot messages, and receiving 1.1 GB cost 4.5 s of
  * CPU and 85 MiB; this client asks for a 1 MiB window and receives the same stream with 1.8 s of
  * CPU and ~55 MiB (docs/decisions.md). Messages are encoded by hand (messages.ts): no .proto.
- * The window is now 4 MiB (session 3): that only became safe once the body was pulled instead of
- * paused and resumed (http2-body.ts), which is what bounds memory for a slow consumer.
+ * The window is 4 MiB: safe because the body is pulled rather than paused and resumed
+ * (http2-body.ts), which is what bounds memory for a consumer slower than etcd.
  */
 import http2 from "node:http2";
 import { isIP } from "node:net";
