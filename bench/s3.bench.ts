@@ -88,7 +88,7 @@ const bench: Bench = {
 Wall time of the whole process (start-up, client set-up, bucket check included), median of ${ROUNDS} rounds (curl
 and ours interleaved in each round); peak RSS from GNU time, the largest of the rounds.
 Ours: \`uploadSnapshot\` with the archive's SHA-256 handed over as \`save\` does (it hashes the archive while
-writing it: ~0.2 s of CPU for a 340 MB zip), then multipart, 16 MiB parts, 4 in flight, read back with HEAD) and \`downloadSnapshot\` (listing, HEAD, one streamed GET written by Bun's native writer into a 0600
+writing it: ~0.2 s of CPU for a 340 MB zip), then multipart in 8 parts of 128 MiB, 4 in flight, read back with HEAD) and \`downloadSnapshot\` (listing, HEAD, one streamed GET written by Bun's native writer into a 0600
 temp file, SHA-256 read back behind it, early fdatasync every 64 MiB, size and SHA-256 check, fsync, rename).
 curl: one signed PUT / GET stream (curl does not fsync). Load average (1 min) at start: ${loadStart}, at end: ${loadEnd}
 (2 cores, shared machine).
