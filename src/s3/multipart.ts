@@ -27,13 +27,14 @@ export function partSizeFor(size: number, wanted: number): number {
 }
 
 /**
- * The default part size: about 8 parts, 16–512 MiB each. Every part costs the server work of its
+ * The default part size: about 8 parts, 16–128 MiB each. Every part costs the server work of its
  * own; against the loopback Ceph gateway 16 MiB parts made a 1 GiB upload 0.82× curl's single
  * PUT and 128 MiB parts 0.96–0.97× (docs/decisions.md), while 4 parts in flight still spread a
- * large archive over several connections for a distant S3.
+ * large archive over several connections for a distant S3. At most 128 MiB, so that a failed part
+ * is cheap to send again and its time ceiling stays near half an hour.
  */
 export function defaultPartSize(size: number): number {
-  return Math.min(512 * MIB, Math.max(16 * MIB, Math.ceil(size / 8 / MIB) * MIB));
+  return Math.min(128 * MIB, Math.max(16 * MIB, Math.ceil(size / 8 / MIB) * MIB));
 }
 
 /** Default ceiling for one part's request: 5 min, or as long as the part takes at 64 KiB/s. */

@@ -28,7 +28,7 @@ export interface UploadOptions {
   partRetry?: RetryPolicy;
   /** Archives larger than this go multipart. Default 16 MiB. */
   multipartThreshold?: number;
-  /** Default: about 8 parts of 16–512 MiB (multipart.ts `defaultPartSize`). */
+  /** Default: about 8 parts of 16–128 MiB (multipart.ts `defaultPartSize`). */
   partSize?: number;
   /** Parts in flight. Default 4. */
   concurrency?: number;

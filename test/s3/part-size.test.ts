@@ -5,13 +5,14 @@ import { defaultPartSize, partCeilingMs, partSizeFor } from "../../src/s3/multip
 const MIB = 2 ** 20;
 const GIB = 2 ** 30;
 
-test("about 8 parts, never under 16 MiB nor over 512 MiB, in whole MiB", () => {
+test("about 8 parts, never under 16 MiB nor over 128 MiB, in whole MiB", () => {
   expect(defaultPartSize(20 * MIB)).toBe(16 * MIB);
   expect(defaultPartSize(340 * MIB)).toBe(43 * MIB); // a 1.1 GB database's zip: 8 parts
   expect(defaultPartSize(GIB)).toBe(128 * MIB);
-  expect(defaultPartSize(GIB + 1)).toBe(129 * MIB);
-  expect(defaultPartSize(8 * GIB)).toBe(512 * MIB); // 16 parts
-  expect(defaultPartSize(GIB + 1) % MIB).toBe(0);
+  expect(defaultPartSize(900 * MIB + 1)).toBe(113 * MIB);
+  expect(defaultPartSize(GIB + 1)).toBe(128 * MIB); // 9 parts
+  expect(defaultPartSize(8 * GIB)).toBe(128 * MIB); // 64 parts
+  expect(defaultPartSize(900 * MIB + 1) % MIB).toBe(0);
 });
 
 test("S3's 10 000-part limit still wins for huge files", () => {
