@@ -13,8 +13,8 @@ export interface MultipartOptions {
   partSize: number;
   concurrency: number;
   partRetry: RetryPolicy;
-  /** Ceiling for one part's request: a stalled connection fails the part after this. */
-  partTimeoutMs: number;
+  /** Ceiling for one part's request: a stalled connection fails the part after this. Default `partCeilingMs`. */
+  partTimeoutMs?: number;
   headers: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -48,6 +48,7 @@ export async function multipartUpload(client: S3Client, path: string, key: strin
   if (!uploadId) throw new RkeToolsError(ErrorCode.S3, `CreateMultipartUpload for ${key} returned no UploadId`);
   const partSize = partSizeFor(size, opts.partSize);
   const count = Math.max(1, Math.ceil(size / partSize));
+  const partTimeoutMs = opts.partTimeoutMs ?? partCeilingMs(partSize); // of the part size actually used
   const etags: string[] = new Array(count);
   const failed = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal;
@@ -69,7 +70,7 @@ export async function multipartUpload(client: S3Client, path: string, key: strin
           // per GiB instead of 0.9–1.2 s (Bun then feeds the socket from JavaScript).
           body: file.slice(start, end).stream(),
           signal,
-          timeoutMs: opts.partTimeoutMs,
+          timeoutMs: partTimeoutMs,
         });
         await res.body?.cancel();
         const etag = res.headers.get("etag");

@@ -13,7 +13,7 @@ import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
 import type { S3Client } from "./client.ts";
-import { defaultPartSize, multipartUpload, partCeilingMs } from "./multipart.ts";
+import { defaultPartSize, multipartUpload } from "./multipart.ts";
 import { S3RequestError, isTransient } from "./s3-error.ts";
 import { SHA256_META, sha256File } from "./sha256.ts";
 
@@ -81,7 +81,6 @@ export async function uploadSnapshot(client: S3Client, zipPath: string, key: str
   const sha256 = opts.sha256 ?? (await sha256File(zipPath, opts.signal));
   const headers = { "Content-Type": contentTypeOf(parseArchiveFileName(key)?.format ?? "zip"), [`x-amz-meta-${SHA256_META}`]: sha256 };
   const policy = opts.retry ?? uploadRetryPolicy(0);
-  const partSize = opts.partSize ?? defaultPartSize(size);
   let parts = 1;
   try {
     await retry(
@@ -105,10 +104,10 @@ export async function uploadSnapshot(client: S3Client, zipPath: string, key: str
           );
         } else {
           parts = await multipartUpload(client, zipPath, key, size, {
-            partSize,
+            partSize: opts.partSize ?? defaultPartSize(size),
             concurrency: opts.concurrency ?? 4,
             partRetry: opts.partRetry ?? DEFAULT_PART_RETRY,
-            partTimeoutMs: opts.partTimeoutMs ?? partCeilingMs(partSize),
+            partTimeoutMs: opts.partTimeoutMs,
             headers,
             signal: opts.signal,
           });
