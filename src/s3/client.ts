@@ -203,16 +203,28 @@ export async function createS3Client(config: S3Config, opts: CreateOptions = {})
   }
   const client = new S3Client(config, new Transport(credentials, config.caCerts), config.region, log);
   try {
+    let guessed = false;
     if (config.region === "") {
       try {
         client.setRegion(await client.bucketLocation({ signal: opts.signal }));
         log.debug(`discovered s3 region ${client.region}`);
       } catch (e) {
         if (e instanceof S3RequestError && e.s3Code === "NoSuchBucket") throw setupError(`bucket ${config.bucket} is not found`, e);
-        throw e;
+        // Least-privilege policies often leave out s3:GetBucketLocation. minio-go (the original's
+        // client) then goes on with us-east-1 and lets the bucket check decide; so do we.
+        if (!(e instanceof S3RequestError && e.s3Code === "AccessDenied")) throw e;
+        log.debug("GetBucketLocation was denied; trying us-east-1");
+        client.setRegion("us-east-1");
+        guessed = true;
       }
     }
-    const found = await client.bucketExists({ signal: opts.signal });
+    const found = await client.bucketExists({ signal: opts.signal }).catch(async (e: unknown) => {
+      // Asked in the wrong region, AWS names the right one in x-amz-bucket-region: follow it once.
+      if (!guessed || !(e instanceof S3RequestError) || !e.bucketRegion || e.bucketRegion === client.region) throw e;
+      log.debug(`bucket ${config.bucket} is in ${e.bucketRegion}`);
+      client.setRegion(e.bucketRegion);
+      return client.bucketExists({ signal: opts.signal });
+    });
     if (!found) throw setupError(`bucket ${config.bucket} is not found`);
   } catch (e) {
     if (e instanceof RkeToolsError && e.message.startsWith("failed to set s3 server:")) throw logged(e, log, fields);

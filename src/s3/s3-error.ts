@@ -13,6 +13,8 @@ export class S3RequestError extends RkeToolsError {
     readonly s3Code: string,
     message: string,
     readonly requestId = "",
+    /** `x-amz-bucket-region` of the answer: where AWS says the bucket lives when it was asked in the wrong region. */
+    readonly bucketRegion = "",
   ) {
     super(ErrorCode.S3, message);
   }
@@ -59,7 +61,7 @@ export async function s3ErrorFrom(res: Response, what: { bucket?: string; key?: 
         : (STATUS_TEXT[res.status] ?? [`HTTP${res.status}`, `${res.status} ${res.statusText || "error"}`.trim()]);
   code ||= defCode;
   message ||= code !== defCode ? code : defMsg;
-  return new S3RequestError(res.status, code, message, res.headers.get("x-amz-request-id") ?? "");
+  return new S3RequestError(res.status, code, message, res.headers.get("x-amz-request-id") ?? "", res.headers.get("x-amz-bucket-region") ?? "");
 }
 
 /** Whether an error from a request (HTTP or network) is worth retrying. */

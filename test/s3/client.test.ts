@@ -3,7 +3,7 @@ import { ErrorCode, isRkeToolsError } from "../../src/errors.ts";
 import { createS3Client } from "../../src/s3/client.ts";
 import { s3ConfigFromFlags } from "../../src/s3/config.ts";
 import { describeWith } from "../support/components.ts";
-import { captureLog, createBucket, gateway, gatewayFlags, removeBucket, s3Gateway } from "../support/s3.ts";
+import { captureLog, createBucket, gateway, gatewayFlags, removeBucket, s3Gateway, s3curl } from "../support/s3.ts";
 
 // Real network transfers on a shared 2-core machine: generous limits (nothing here asserts on time).
 setDefaultTimeout(60_000);
@@ -69,8 +69,48 @@ describeWith([s3Gateway], "S3 client against the gateway", () => {
     expect(await client.bucketExists()).toBe(true);
   });
 
+  test("a policy that denies s3:GetBucketLocation: us-east-1, as minio-go, and the bucket check decides", async () => {
+    const denied = createBucket();
+    try {
+      const policy = { Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: { AWS: ["*"] }, Action: ["s3:GetBucketLocation"], Resource: [`arn:aws:s3:::${denied}`] }] };
+      expect(s3curl("PUT", `/${denied}?policy=`, { body: JSON.stringify(policy) }).status).toBe(204);
+      expect(s3curl("GET", `/${denied}?location=`).status).toBe(403); // the policy holds
+      const client = await createS3Client(s3ConfigFromFlags(gatewayFlags(denied), {}));
+      expect(client.region).toBe("us-east-1");
+      expect(await client.bucketExists()).toBe(true);
+    } finally {
+      removeBucket(denied);
+    }
+  });
+
   test("HTTPS is always used without the flag: the plain port fails", async () => {
     const err = await createS3Client(s3ConfigFromFlags(gatewayFlags(bucket, { "s3-endpoint": gateway().httpEndpoint }), {})).catch((e) => e);
     expect(err.message).toStartWith(`failed to set s3 server: failed to check s3 bucket:${bucket}, err:`);
   });
+});
+
+// AWS itself cannot be reached here: a loopback server answers as AWS does for a bucket in
+// eu-west-1 whose policy denies GetBucketLocation (HEAD in another region: 301 + x-amz-bucket-region).
+test("GetBucketLocation denied and the bucket elsewhere: the region AWS names is followed", async () => {
+  const signedRegions: string[] = [];
+  using server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      const url = new URL(req.url);
+      const region = /Credential=[^/]+\/\d{8}\/([^/]+)\/s3\//.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
+      if (url.searchParams.has("location")) {
+        return new Response("<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>", { status: 403, headers: { "content-type": "application/xml" } });
+      }
+      if (req.method === "HEAD" && url.pathname.replace(/\/$/, "") === "/far-bucket") {
+        signedRegions.push(region);
+        return new Response(null, region === "eu-west-1" ? { status: 200 } : { status: 301, headers: { "x-amz-bucket-region": "eu-west-1" } });
+      }
+      return new Response(null, { status: 404 });
+    },
+  });
+  const flags = { "s3-endpoint": `127.0.0.1:${server.port}`, "s3-accessKey": "AKIDEXAMPLE", "s3-secretKey": "secret", "s3-bucketName": "far-bucket", "s3-region": "", "s3-endpoint-ca": "", "s3-folder": "", "s3-plain-http": true };
+  const client = await createS3Client(s3ConfigFromFlags(flags, {}));
+  expect(client.region).toBe("eu-west-1");
+  expect(signedRegions).toEqual(["us-east-1", "eu-west-1"]);
 });
