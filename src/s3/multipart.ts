@@ -6,6 +6,7 @@
 import { ErrorCode, RkeToolsError, messageOf } from "../errors.ts";
 import { abortError, retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
 import type { S3Client } from "./client.ts";
+import { DEFAULT_STALL, PartWatchdog, type StallPolicy } from "./part-watchdog.ts";
 import { S3RequestError, isTransient } from "./s3-error.ts";
 import { escapeXml, parseXml, text } from "./xml.ts";
 
@@ -13,8 +14,10 @@ export interface MultipartOptions {
   partSize: number;
   concurrency: number;
   partRetry: RetryPolicy;
-  /** Ceiling for one part's request: a stalled connection fails the part after this. Default `partCeilingMs`. */
+  /** Ceiling for one part's request, however steadily it moves. Default `partCeilingMs`. */
   partTimeoutMs?: number;
+  /** When a part in flight counts as stalled next to the finished ones (part-watchdog.ts). Default 60 s, 4×. */
+  stall?: StallPolicy;
   headers: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -53,6 +56,7 @@ export async function multipartUpload(client: S3Client, path: string, key: strin
   const failed = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal;
   const file = Bun.file(path);
+  const watchdog = new PartWatchdog(opts.stall ?? DEFAULT_STALL);
   let next = 0;
   const log = client.log;
 
@@ -61,21 +65,32 @@ export async function multipartUpload(client: S3Client, path: string, key: strin
     const end = Math.min(size, start + partSize);
     etags[n] = await retry(
       async () => {
-        const res = await client.request("PUT", key, {
-          query: { partNumber: String(n + 1), uploadId },
-          headers: { "Content-Length": String(end - start) },
-          // A stream with an explicit Content-Length: Bun sends it fixed-length and reads the file as it
-          // goes (a Blob slice body is read whole first: 16 MiB per part in flight, measured 130 vs 48 MiB RSS).
-          // Not wrapped to watch its progress: piped through a TransformStream it cost 2.7–3.3 s of CPU
-          // per GiB instead of 0.9–1.2 s (Bun then feeds the socket from JavaScript).
-          body: file.slice(start, end).stream(),
-          signal,
-          timeoutMs: partTimeoutMs,
-        });
-        await res.body?.cancel();
-        const etag = res.headers.get("etag");
-        if (!etag) throw new S3RequestError(500, "MissingETag", `part ${n + 1} of ${key} was stored without an ETag`);
-        return etag;
+        const watch = watchdog.start(end - start);
+        let ok = false;
+        try {
+          const res = await client.request("PUT", key, {
+            query: { partNumber: String(n + 1), uploadId },
+            headers: { "Content-Length": String(end - start) },
+            // A stream with an explicit Content-Length: Bun sends it fixed-length and reads the file as it
+            // goes (a Blob slice body is read whole first: 16 MiB per part in flight, measured 130 vs 48 MiB RSS).
+            // Not wrapped to watch its progress: piped through a TransformStream it cost 2.7–3.3 s of CPU
+            // per GiB instead of 0.9–1.2 s (Bun then feeds the socket from JavaScript).
+            body: file.slice(start, end).stream(),
+            signal: AbortSignal.any([signal, watch.signal]),
+            timeoutMs: partTimeoutMs,
+          });
+          await res.body?.cancel();
+          const etag = res.headers.get("etag");
+          if (!etag) throw new S3RequestError(500, "MissingETag", `part ${n + 1} of ${key} was stored without an ETag`);
+          ok = true;
+          return etag;
+        } catch (e) {
+          // The watchdog's abort is a network failure to retry, not the caller's abort.
+          if (watch.stalled && !signal.aborted) throw new RkeToolsError(ErrorCode.Http, `part ${n + 1} of [${key}] ${messageOf(watch.signal.reason)}`, { cause: e });
+          throw e;
+        } finally {
+          watch.end(ok);
+        }
       },
       { ...opts.partRetry, retryOn: (e, a) => isTransient(e) && opts.partRetry.retryOn(e, a) },
       { signal, onRetry: (e, attempt, ms) => log.warn(`uploading part ${n + 1}/${count} of [${key}] failed, retrying in ${Math.round(ms)}ms`, { attempt, error: messageOf(e) }) },
@@ -111,6 +126,8 @@ export async function multipartUpload(client: S3Client, path: string, key: strin
   } catch (e) {
     await abortUpload(client, key, uploadId);
     throw e;
+  } finally {
+    watchdog.stop();
   }
 }
 

@@ -14,6 +14,7 @@ import { silentLogger, type Logger } from "../log/logger.ts";
 import { retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
 import type { S3Client } from "./client.ts";
 import { defaultPartSize, multipartUpload } from "./multipart.ts";
+import type { StallPolicy } from "./part-watchdog.ts";
 import { S3RequestError, isTransient } from "./s3-error.ts";
 import { SHA256_META, sha256File } from "./sha256.ts";
 
@@ -34,6 +35,8 @@ export interface UploadOptions {
   concurrency?: number;
   /** Ceiling for one request, however steadily it moves. Default 5 min, or the part's size at 64 KiB/s. */
   partTimeoutMs?: number;
+  /** When a part in flight counts as stalled next to the finished ones. Default 60 s and 4× (part-watchdog.ts). */
+  stall?: StallPolicy;
   /** Hex digest when the caller already has it; computed otherwise. */
   sha256?: string;
 }
@@ -108,6 +111,7 @@ export async function uploadSnapshot(client: S3Client, zipPath: string, key: str
             concurrency: opts.concurrency ?? 4,
             partRetry: opts.partRetry ?? DEFAULT_PART_RETRY,
             partTimeoutMs: opts.partTimeoutMs,
+            stall: opts.stall,
             headers,
             signal: opts.signal,
           });

@@ -11,7 +11,7 @@ import { downloadSnapshot } from "../../src/s3/download.ts";
 import { uploadSnapshot, type UploadOptions } from "../../src/s3/upload.ts";
 import { describeWith } from "../support/components.ts";
 import { FaultProxy } from "../support/fault-proxy.ts";
-import { createBucket, gateway, gatewayFlags, headObject, openUploads, putObject, removeBucket, s3Gateway } from "../support/s3.ts";
+import { captureLog, createBucket, gateway, gatewayFlags, headObject, openUploads, putObject, removeBucket, s3Gateway } from "../support/s3.ts";
 
 // Real network transfers on a shared 2-core machine: generous limits (nothing here asserts on time).
 setDefaultTimeout(60_000);
@@ -70,6 +70,19 @@ describeWith([s3Gateway], "S3 transfers through a fault-injecting proxy", () => 
         expect(openUploads(bucket)).toEqual([]);
       });
     }
+
+    test("a part stalled while the others finish is sent again long before its ceiling", async () => {
+      proxy.inject({ match: isPart(3), action: "stall", afterBytes: 1 * MIB });
+      const { log, lines } = captureLog();
+      const watched = await createS3Client(s3ConfigFromFlags(gatewayFlags(bucket, { "s3-endpoint": proxy.endpoint, "s3-endpoint-ca": "", "s3-plain-http": true }), {}), { log });
+      // A ceiling the test would time out on (60 s): only the watchdog can finish this in time.
+      const r = await uploadSnapshot(watched, archive, "watched.zip", { ...fast, partTimeoutMs: 120_000, stall: { minMs: 300, factor: 4 } });
+      expect(proxy.faultsFired()).toHaveLength(1);
+      expect(r.parts).toBe(4);
+      expect(lines.join("")).toMatch(/uploading part 3\/4 of \[watched\.zip\] failed, retrying.*part 3 of \[watched\.zip\] stalled: not done after/);
+      expect(headObject(bucket, "watched.zip").headers["content-length"]).toBe(String(17 * MIB + 333));
+      expect(openUploads(bucket)).toEqual([]);
+    });
 
     test("a part that keeps failing: RKE's phrase, the upload aborted, the local file kept", async () => {
       proxy.inject({ match: isPart(2), action: "503", times: Infinity });
