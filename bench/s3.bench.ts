@@ -61,13 +61,17 @@ const bench: Bench = {
       const worker = join(dir, "s3-worker");
       const built = spawnSync(process.execPath, ["build", "--compile", "--bytecode", "--minify-syntax", "--outfile", worker, join(import.meta.dir, "s3.worker.ts")], { encoding: "utf8" });
       if (built.status !== 0) throw new Error(`bun build of the s3 worker failed: ${built.stderr}`);
-      const runs: Record<"curlUp" | "curlDown" | "oursUp" | "oursDown", Run[]> = { curlUp: [], curlDown: [], oursUp: [], oursDown: [] };
+      const runs: Record<"curlUp" | "curlDown" | "curlDurable" | "oursUp" | "oursDown", Run[]> = { curlUp: [], curlDown: [], curlDurable: [], oursUp: [], oursDown: [] };
       const inner = { up: [] as number[], down: [] as number[] };
       for (let round = 1; round <= ROUNDS; round++) {
         // A new key each round: the upload skips an existing object (versioning off).
         const curlRound = () => {
           runs.curlUp.push(timed(curl(g, ["-T", src, "-o", "/dev/null", `${g.url}/${bucket}/curl-${round}.zip`])));
-          runs.curlDown.push(timed(curl(g, ["-o", join(dir, "curl-dl.zip"), `${g.url}/${bucket}/curl-${round}.zip`])));
+          const got = timed(curl(g, ["-o", join(dir, "curl-dl.zip"), `${g.url}/${bucket}/curl-${round}.zip`]));
+          runs.curlDown.push(got);
+          // What curl's file costs to make as durable as ours (fsync before it counts as there).
+          const synced = timed(["sync", join(dir, "curl-dl.zip")]);
+          runs.curlDurable.push({ seconds: got.seconds + synced.seconds, rssKiB: got.rssKiB });
           rmSync(join(dir, "curl-dl.zip"));
         };
         const oursRound = () => {
@@ -89,6 +93,7 @@ const bench: Bench = {
       const med = (rs: Run[]): Run => ({ seconds: median(rs.map((r) => r.seconds)), rssKiB: Math.max(...rs.map((r) => r.rssKiB)) });
       const curlUp = med(runs.curlUp);
       const curlDown = med(runs.curlDown);
+      const curlDurable = med(runs.curlDurable);
       const oursUp = med(runs.oursUp);
       const oursDown = med(runs.oursDown);
       const all = (rs: Run[]) => rs.map((r) => r.seconds.toFixed(2)).join(", ");
@@ -103,7 +108,8 @@ Ours runs as a compiled executable (\`bun build --compile --bytecode\`, as the p
 Ours: \`uploadSnapshot\` with the archive's SHA-256 handed over as \`save\` does (it hashes the archive while
 writing it: ~0.2 s of CPU for a 340 MB zip), then multipart in 8 parts of 128 MiB, 4 in flight, read back with HEAD) and \`downloadSnapshot\` (listing, HEAD, one streamed GET written by Bun's native writer into a 0600
 temp file, SHA-256 read back behind it, early fdatasync every 64 MiB, size and SHA-256 check, fsync, rename).
-curl: one signed PUT / GET stream (curl does not fsync). Load average (1 min) at start: ${loadStart}, at end: ${loadEnd}
+curl: one signed PUT / GET stream. curl does not fsync: the row "curl GET, then fsync" adds coreutils
+\`sync FILE\` after it, the same durability as ours (when the disk is slower than the gateway, that is the fair floor). Load average (1 min) at start: ${loadStart}, at end: ${loadEnd}
 (2 cores, shared machine).
 Goals (issue 5): ≥ 1.0× curl both ways, peak RSS ≤ 96 MiB.
 
@@ -113,11 +119,12 @@ Goals (issue 5): ≥ 1.0× curl both ways, peak RSS ≤ 96 MiB.
 ${row("ours: upload", oursUp, curlUp)}
 | curl GET (single stream) | ${curlDown.seconds.toFixed(2)} s | ${mbs(curlDown.seconds)} MB/s | 1.00× | ${mib(curlDown.rssKiB)} MiB |
 ${row("ours: download", oursDown, curlDown)}
+| curl GET, then fsync | ${curlDurable.seconds.toFixed(2)} s | ${mbs(curlDurable.seconds)} MB/s | ours ${(curlDurable.seconds / oursDown.seconds).toFixed(2)}× this | ${mib(curlDurable.rssKiB)} MiB |
 
 Inside the process (transfer only, without start-up and bucket check), medians: upload ${median(inner.up).toFixed(2)} s,
 download ${median(inner.down).toFixed(2)} s.
 
-All rounds (wall, s): curl PUT ${all(runs.curlUp)}; ours up ${all(runs.oursUp)}; curl GET ${all(runs.curlDown)}; ours down ${all(runs.oursDown)}.
+All rounds (wall, s): curl PUT ${all(runs.curlUp)}; ours up ${all(runs.oursUp)}; curl GET ${all(runs.curlDown)}; curl GET + fsync ${all(runs.curlDurable)}; ours down ${all(runs.oursDown)}.
 `;
     } finally {
       removeBucket(bucket);
