@@ -61,7 +61,11 @@ export async function downloadSnapshot(client: S3Client, name: string, backupDir
   // Hashing costs about 1 s of CPU per GiB: done only when the upload recorded a digest to check
   // (the original's uploads have none). It reads what lands on disk, beside the transfer.
   const expected = head.metadata[SHA256_META]?.toLowerCase();
-  const readFd = expected ? openSync(file.tempPath, "r") : undefined;
+  let readFd = expected ? openSync(file.tempPath, "r") : undefined;
+  const closeRead = () => {
+    if (readFd !== undefined) closeSync(readFd);
+    readFd = undefined; // once: a failed commit() must not close it twice
+  };
   const stopHash = new AbortController();
   const hashing = readFd === undefined ? undefined : sha256Following(readFd, head.size, { signal: stopHash.signal });
   hashing?.catch(() => {}); // awaited below; a stopped hasher must not count as unhandled meanwhile
@@ -94,13 +98,13 @@ export async function downloadSnapshot(client: S3Client, name: string, backupDir
     if (expected && expected !== digest) {
       throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] has SHA-256 ${digest}, but ${expected} was recorded at upload`);
     }
-    if (readFd !== undefined) closeSync(readFd);
+    closeRead();
     await file.commit();
   } catch (e) {
     clearInterval(syncing);
     stopHash.abort();
     await hashing?.catch(() => {});
-    if (readFd !== undefined) closeSync(readFd);
+    closeRead();
     await file.abort();
     if (e instanceof S3RequestError && e.status === 412) {
       throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] was replaced during the download (ETag ${head.etag} no longer matches); try again`, { cause: e });

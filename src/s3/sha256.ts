@@ -18,8 +18,6 @@ const FOLLOW_POLL_MS = 5;
 export interface FollowOptions {
   /** Stops the hasher (the download failed); it then rejects with an Aborted error. */
   signal?: AbortSignal;
-  /** Called after each chunk with the bytes hashed so far. */
-  onProgress?: (hashed: number) => void;
 }
 
 /**
@@ -43,7 +41,6 @@ export async function sha256Following(fd: number, size: number, opts: FollowOpti
     if (n === 0) continue; // cannot happen while the file only grows; never spin on it
     hasher.update(buf.subarray(0, n));
     hashed += n;
-    opts.onProgress?.(hashed);
     await new Promise<void>((resolve) => setImmediate(resolve)); // let the writer's I/O run
   }
   return hasher.digest("hex");

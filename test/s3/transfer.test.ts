@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createS3Client, type S3Client } from "../../src/s3/client.ts";
@@ -145,6 +145,19 @@ describeWith([s3Gateway], "S3 snapshot transfers against the gateway", () => {
       putObject(b, "snap1.zip", small);
       const out = mkdtempSync(join(dir, "dl-"));
       expect(sha(await downloadSnapshot(await client(b), "snap1", out))).toBe(sha(small));
+    });
+
+    test("a final name that cannot be written fails with that file's error and leaves no temp file", async () => {
+      const b = bucket();
+      putObject(b, "snap1.zip", small, [`x-amz-meta-sha256: ${sha(small)}`]);
+      const out = mkdtempSync(join(dir, "dl-"));
+      mkdirSync(join(out, "snap1.zip")); // the rename over it fails after the bytes and digest checked out
+      const err = await downloadSnapshot(await client(b), "snap1", out).catch((e) => e);
+      expect(err.message).toStartWith("Unable to download backup file for [snap1.zip]: ");
+      expect(err.message).toContain(join(out, "snap1.zip"));
+      expect(err.message).not.toContain("EBADF");
+      expect(readdirSync(out)).toEqual(["snap1.zip"]);
+      expect(statSync(join(out, "snap1.zip")).isDirectory()).toBe(true);
     });
 
     test("empty name", async () => {
