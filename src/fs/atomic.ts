@@ -34,6 +34,7 @@ export class AtomicFile {
   private done = false;
   private earlySync?: Promise<void>;
   private earlySyncError?: unknown;
+  private grownSinceSync = 0;
   written = 0;
 
   private constructor(
@@ -122,6 +123,16 @@ export class AtomicFile {
       .finally(() => {
         this.earlySync = undefined;
       });
+  }
+
+  /**
+   * `syncEarly()` each time the file has grown by EARLY_SYNC_BYTES since the last call that started
+   * one; `size` is the file's size now (a native writer's file grows without `written` moving).
+   */
+  syncAsItGrows(size: number = this.written): void {
+    if (size - this.grownSinceSync < EARLY_SYNC_BYTES) return;
+    this.grownSinceSync = size;
+    this.syncEarly();
   }
 
   /** fsync, close, rename over the final name, fsync the folder. */

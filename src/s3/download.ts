@@ -12,7 +12,7 @@ import { closeSync, fstatSync, openSync } from "node:fs";
 import { basename, join } from "node:path";
 import { archiveFileNames } from "../archive/format.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../errors.ts";
-import { AtomicFile, cleanStaleTemps, EARLY_SYNC_BYTES } from "../fs/atomic.ts";
+import { AtomicFile, cleanStaleTemps } from "../fs/atomic.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { abortError, retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
 import { queryUnescape, type S3Client } from "./client.ts";
@@ -61,23 +61,13 @@ export async function downloadSnapshot(client: S3Client, name: string, backupDir
   // Hashing costs about 1 s of CPU per GiB: done only when the upload recorded a digest to check
   // (the original's uploads have none). It reads what lands on disk, beside the transfer.
   const expected = head.metadata[SHA256_META]?.toLowerCase();
-  let readFd = expected ? openSync(file.tempPath, "r") : undefined;
-  const closeRead = () => {
-    if (readFd !== undefined) closeSync(readFd);
-    readFd = undefined; // once: a failed commit() must not close it twice
-  };
+  const readFd = expected ? openSync(file.tempPath, "r") : undefined;
   const stopHash = new AbortController();
   const hashing = readFd === undefined ? undefined : sha256Following(readFd, head.size, { signal: stopHash.signal });
   hashing?.catch(() => {}); // awaited below; a stopped hasher must not count as unhandled meanwhile
-  // Disk writes start early too: an fdatasync each time the file grew by EARLY_SYNC_BYTES, so that
-  // the fsync before the rename has little left (docs/s3.md, "Download speed").
-  let synced = 0;
-  const syncing = setInterval(() => {
-    const grown = fstatSync(file.fd).size;
-    if (grown - synced < EARLY_SYNC_BYTES) return;
-    synced = grown;
-    file.syncEarly();
-  }, SYNC_POLL_MS);
+  // Disk writes start early too, as the file grows, so that the fsync before the rename has little
+  // left (docs/s3.md, "Download speed"). Bun's writer does not say how far it got: its size is polled.
+  const syncing = setInterval(() => file.syncAsItGrows(fstatSync(file.fd).size), SYNC_POLL_MS);
   try {
     await retry(
       async () => {
@@ -98,19 +88,19 @@ export async function downloadSnapshot(client: S3Client, name: string, backupDir
     if (expected && expected !== digest) {
       throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] has SHA-256 ${digest}, but ${expected} was recorded at upload`);
     }
-    closeRead();
     await file.commit();
   } catch (e) {
     clearInterval(syncing);
     stopHash.abort();
     await hashing?.catch(() => {});
-    closeRead();
     await file.abort();
     if (e instanceof S3RequestError && e.status === 412) {
       throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] was replaced during the download (ETag ${head.etag} no longer matches); try again`, { cause: e });
     }
     if (e instanceof RkeToolsError && (e.code === ErrorCode.Aborted || e.message.startsWith("failed to download"))) throw e;
     throw new RkeToolsError(e instanceof RkeToolsError ? e.code : ErrorCode.S3, `Unable to download backup file for [${key}]: ${messageOf(e)}`, { cause: e });
+  } finally {
+    if (readFd !== undefined) closeSync(readFd); // here only: once, whichever way the download ended
   }
   log.info(`Successfully downloaded [${key}]`);
   return target;

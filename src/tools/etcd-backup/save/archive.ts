@@ -13,7 +13,7 @@ import { snapshotEntryName, stateEntryName } from "../../../archive/layout.ts";
 import { writeSnapshotTar } from "../../../archive/tar-snapshot.ts";
 import { ZipWriter } from "../../../archive/zip-writer.ts";
 import { ErrorCode, isRkeToolsError, RkeToolsError } from "../../../errors.ts";
-import { AtomicFile, EARLY_SYNC_BYTES } from "../../../fs/atomic.ts";
+import { AtomicFile } from "../../../fs/atomic.ts";
 import type { SnapshotInfo } from "../../../etcd/snapshot.ts";
 
 export interface StateFile {
@@ -37,15 +37,11 @@ export interface ArchiveResult {
  */
 function archiveSink(file: AtomicFile, hashing: boolean): { write(chunk: Uint8Array): Promise<void>; digest(): string | undefined } {
   const hash = hashing ? createHash("sha256") : undefined;
-  let synced = 0;
   return {
     async write(chunk) {
       hash?.update(chunk); // before the write: the writer may reuse the chunk once it resolves
       await file.write(chunk);
-      if (file.written - synced >= EARLY_SYNC_BYTES) {
-        synced = file.written;
-        file.syncEarly();
-      }
+      file.syncAsItGrows();
     },
     digest: () => hash?.digest("hex"),
   };
