@@ -254,7 +254,7 @@ ${zipSize} bytes (ratio ${(SIZE / zipSize).toFixed(2)}). ${RUNS} runs each, back
 |---|---|---|---|
 ${extractRows.join("\n")}
 
-The original took 10-12 s for 1.19 GB here (≈ 110 MB/s, spec original §13).
+The original took 10-12 s for 1.19 GB here (≈ 110 MB/s, docs/contract.md §o-13).
 
 ### Peer download over mutual TLS on loopback
 

@@ -25,7 +25,7 @@ const bench: Bench = {
       rows.push(`| \`${label}\` | ${median(s.map((m) => m.wallMs)).toFixed(1)} ms | ${Math.min(...s.map((m) => m.wallMs)).toFixed(1)} ms | ${mib(median(s.map((m) => m.maxRssKiB)))} MiB |`);
     }
     return `Median of ${RUNS} runs each (after one warm-up), wall time including process spawn, max RSS from GNU time.
-Goal (issue 2): ≤ 25 ms and ≤ 40 MB. The original Go binary: 8.7 ms mean, 7.8 MB (spec original §13).
+Goal (issue 2): ≤ 25 ms and ≤ 40 MB. The original Go binary: 8.7 ms mean, 7.8 MB (docs/contract.md §o-13).
 
 | command | median | min | max RSS (median) |
 |---|---|---|---|

@@ -19,10 +19,10 @@ import { ROOT, type Arch } from "./build.ts";
 import { findGlibc, glibcFiles, LOADER, type Glibc } from "./glibc.ts";
 import { LIB_DIR, makeSelfContained, type SelfContained } from "./self-contained.ts";
 
-/** The one real executable; RKE runs it by this path (spec §a.4). */
+/** The one real executable; RKE runs it by this path (docs/contract.md §a.4). */
 export const EXECUTABLE = "/opt/rke-tools/rke-etcd-backup";
 
-/** Where each tool's name lives in the image, as the original's files did (spec §a). */
+/** Where each tool's name lives in the image, as the original's files did (docs/contract.md §a). */
 export const TOOL_DIRS = {
   "rke-etcd-backup": "/opt/rke-tools",
   "entrypoint.sh": "/opt/rke-tools",

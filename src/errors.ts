@@ -20,7 +20,7 @@ export const ErrorCode = {
   Archive: "E_ARCHIVE",
   /** Object storage said no, or could not be reached. */
   S3: "E_S3",
-  /** The S3 upload of a snapshot failed: the message carries RKE's phrase (spec d-6). */
+  /** The S3 upload of a snapshot failed: the message carries RKE's phrase (docs/contract.md §d-6). */
   S3Upload: "E_S3_UPLOAD",
   /** A peer or API over HTTP(S) answered badly. */
   Http: "E_HTTP",

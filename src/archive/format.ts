@@ -46,7 +46,7 @@ export function parseArchiveFileName(fileName: string): { name: string; format: 
 }
 
 /**
- * Entry names inside the archive. The zip keeps the original's absolute names (spec b-3); tar
+ * Entry names inside the archive. The zip keeps the original's absolute names (docs/contract.md §b-3); tar
  * writes paths as tar does, without the leading slash, so `tar -xf` never warns or escapes.
  */
 export function entryNames(name: string, format: ArchiveFormat): { snapshot: string; state: string } {

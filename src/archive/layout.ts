@@ -1,5 +1,5 @@
 /**
- * The archive layout every RKE reader expects (spec b-3, original §5): entry names are absolute
+ * The archive layout every RKE reader expects (docs/contract.md §b-3, §o-5): entry names are absolute
  * paths, looked up by exact equality.
  */
 export const snapshotEntryName = (name: string) => `/backup/${name}`;

@@ -1,6 +1,6 @@
 /**
  * The compression around a tar stream: gzip (tar.gz) or zstd (tar.zst), both through node:zlib
- * streams, which Bun runs off the main thread with constant memory (bun facts §6). zstd frames
+ * streams, which Bun runs off the main thread with constant memory (docs/contract.md §bun-6). zstd frames
  * carry a content checksum, so a reader catches corruption that still decodes. One zstd stream,
  * not parallel frames: at level 1 one core keeps pace with etcd, and frames compressed in
  * parallel (zlib.zstdCompress per 1–2 MiB block) measured 118–146 MiB peak RSS against ~100.
@@ -17,7 +17,7 @@ export type TarCompression = "gzip" | "zstd" | "none";
  */
 export const DEFAULT_LEVEL: Record<Exclude<TarCompression, "none">, number> = { gzip: 6, zstd: 1 };
 
-/** Larger than zlib's 16 KiB default: 64–256 KiB chunks inflate ~1.5× faster (bun facts §6). */
+/** Larger than zlib's 16 KiB default: 64–256 KiB chunks inflate ~1.5× faster (docs/contract.md §bun-6). */
 const CHUNK = 256 * 1024;
 
 export function compressionOf(format: Exclude<ArchiveFormat, "zip">): Exclude<TarCompression, "none"> {

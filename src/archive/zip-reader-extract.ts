@@ -1,7 +1,7 @@
 /**
  * Extracts one entry of a zip to a file, atomically (temporary name in the same folder, 0600,
  * fsync, rename): an interrupted or failed extraction leaves nothing under the final name, unlike
- * the original, which left a truncated raw file (original §8).
+ * the original, which left a truncated raw file (docs/contract.md §o-8).
  *
  * Refused before a byte is written: sizes above `maxBytes` (absurd), a declared ratio above what
  * deflate can produce (a lying header), and entries larger than the free space of the target
@@ -41,7 +41,7 @@ export interface ExtractResult {
   exact: boolean;
 }
 
-/** The original's text when the wanted entry is missing (original §5). */
+/** The original's text when the wanted entry is missing (docs/contract.md §o-5). */
 export function entryNotFound(entryName: string, zipPath: string): RkeToolsError {
   return new RkeToolsError(ErrorCode.Archive, `File [${entryName}] not found in file [${zipPath}]`);
 }

@@ -1,7 +1,7 @@
 /**
  * Which entry answers for a wanted name. The original looks entries up by exact name only, so a
- * renamed archive (`a.zip` copied to `b.zip`) is useless to it (original §5, §14.13). We look up
- * the exact name first and then, tolerantly (spec d-14: invisible to RKE):
+ * renamed archive (`a.zip` copied to `b.zip`) is useless to it (docs/contract.md §o-5, §o-14.13). We look up
+ * the exact name first and then, tolerantly (docs/contract.md §d-14: invisible to RKE):
  * 1. the same name without its leading slash (archives re-packed by other zip tools);
  * 2. the ONLY entry of the same kind: `/backup/<other>` for a snapshot, or
  *    `/etc/kubernetes/<other>.rkestate` for a state file. With two or more candidates nothing is

@@ -1,6 +1,6 @@
 /**
  * Byte layout of the zip records, exactly as Go's archive/zip writes them for the original
- * (spec original §5, b-3): version made by 0x0314, version needed 2.0 (4.5 for ZIP64 entries),
+ * (docs/contract.md §o-5, §b-3): version made by 0x0314, version needed 2.0 (4.5 for ZIP64 entries),
  * flags 0x0008 (+0x0800 when Go would mark the name UTF-8), deflate, DOS time 0 / date 0xEC21
  * (Go's wrap-around of 1970-01-01 00:00 UTC), a 5-byte "UT" extra field with mtime 0, data
  * descriptors with signature, ZIP64 extra and end records above 4 GiB.

@@ -1,5 +1,5 @@
 /**
- * The command-line grammar of Go's `flag` package as urfave/cli v1 used it (spec original §2):
+ * The command-line grammar of Go's `flag` package as urfave/cli v1 used it (docs/contract.md §o-2):
  * `-name x`, `--name x`, `-name=x`, `--name=x`; booleans only take `=value`; parsing stops at the
  * first argument that is not a flag (later flags are NOT parsed, as measured on the original);
  * `--` ends flags; the last repetition wins; env fallbacks apply when a flag is absent.

@@ -1,6 +1,6 @@
 /**
  * The only place that turns errors into exit codes and prints the final line. RKE reads only
- * the last stderr line of a one-shot container (spec d-6), so nothing is written after it.
+ * the last stderr line of a one-shot container (docs/contract.md §d-6), so nothing is written after it.
  *
  * Resolution follows urfave/cli v1 as measured: no arguments or -h/--help prints help on stdout
  * (exit 0); an unknown command prints "No help topic for 'x'" on stderr (exit 3); a usage error

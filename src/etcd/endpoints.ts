@@ -1,6 +1,6 @@
 /**
  * `--endpoints` as RKE passes it: `host:port`, a comma list, optionally `https://`; IPv6 in
- * brackets (`[fd00::1]:2379`, broken in the original, spec d-22). A bare host gets etcd's 2379.
+ * brackets (`[fd00::1]:2379`, broken in the original, docs/contract.md §d-22). A bare host gets etcd's 2379.
  */
 import { isIP } from "node:net";
 import { ErrorCode, RkeToolsError } from "../errors.ts";

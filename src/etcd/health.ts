@@ -43,7 +43,7 @@ export async function checkHealth(client: EtcdClient, opts: { signal?: AbortSign
   return { endpoint: ep, healthy: true, line: `${ep} is healthy: successfully committed proposal: took = ${took}ms` };
 }
 
-/** Thrown when an endpoint is unhealthy: the only health failure worth a retry (spec d-21). */
+/** Thrown when an endpoint is unhealthy: the only health failure worth a retry (docs/contract.md §d-21). */
 export class UnhealthyError extends RkeToolsError {
   override readonly name = "UnhealthyError";
   constructor(readonly lines: string[]) {

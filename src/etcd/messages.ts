@@ -1,6 +1,6 @@
 /**
  * The few etcd v3 messages we use, encoded by hand on @bufbuild/protobuf's wire reader/writer so
- * that no .proto file is loaded at run time (a compiled executable has none, spec bun facts §11).
+ * that no .proto file is loaded at run time (a compiled executable has none, docs/contract.md §bun-11).
  * Field numbers from etcd's api/etcdserverpb/rpc.proto.
  */
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";

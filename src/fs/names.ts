@@ -1,6 +1,6 @@
 /**
  * Snapshot names become file names under /backup and /etc/kubernetes. The original lets
- * `--name ../x` write outside /backup (original §14.2); we refuse such names up front.
+ * `--name ../x` write outside /backup (docs/contract.md §o-14.2); we refuse such names up front.
  * Names legitimately contain ':' and '+' (RFC3339 times).
  */
 import { ErrorCode, RkeToolsError } from "../errors.ts";

@@ -1,6 +1,6 @@
 /**
  * Production paths. Tests relocate them through env so that they run without root; nothing in
- * the image sets these names (spec d-9: image ENV must not collide with what RKE passes).
+ * the image sets these names (docs/contract.md §d-9: image ENV must not collide with what RKE passes).
  */
 export interface Paths {
   /** Snapshots: /opt/rke/etcd-snapshots on the host, mounted as /backup. */

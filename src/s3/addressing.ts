@@ -1,5 +1,5 @@
 /**
- * Bucket addressing as minio-go's "auto" lookup decides it (spec d-12): virtual-host style for AWS
+ * Bucket addressing as minio-go's "auto" lookup decides it (docs/contract.md §d-12): virtual-host style for AWS
  * (s3*.amazonaws.com, China, GovCloud), Google (storage.googleapis.com) and Aliyun OSS; path style
  * for everything else (MinIO, Ceph, …) and for dotted bucket names over HTTPS, whose names would
  * not match a wildcard certificate. An endpoint containing "aliyun" forces virtual-host style

@@ -1,5 +1,5 @@
 /**
- * The original's key rule (spec d-11): a value is base64-decoded when it is valid *standard* base64
+ * The original's key rule (docs/contract.md §d-11): a value is base64-decoded when it is valid *standard* base64
  * (alphabet A–Z a–z 0–9 + /, padding required, CR and LF ignored as Go's decoder does), else it is
  * used as given. Go's decoder also rejects non-canonical trailing bits; so do we.
  */

@@ -99,7 +99,7 @@ export function s3ConfigFromFlags(flags: S3Flags, env: Env, opts: { log?: Logger
   };
 }
 
-/** `[folder/]<name>` — the folder verbatim, as the original builds keys (spec b-5). */
+/** `[folder/]<name>` — the folder verbatim, as the original builds keys (docs/contract.md §b-5). */
 export function keyFor(config: Pick<S3Config, "folder">, name: string): string {
   return config.folder === "" ? name : `${config.folder}/${name}`;
 }

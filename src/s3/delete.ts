@@ -1,7 +1,7 @@
 /**
  * `delete --s3-backup`: removes exactly `[folder/]<name>` and `[folder/]<name>.zip` (and `.tar.gz`, `.tar.zst`). The original
- * removed every key starting with the name, so deleting `snap1` also deleted `snap10.zip` (spec
- * d-18a, original §14.6); RKE cannot tell the difference. Keys are found by listing, so that
+ * removed every key starting with the name, so deleting `snap1` also deleted `snap10.zip` (docs/contract.md
+ * §d-18a, §o-14.6); RKE cannot tell the difference. Keys are found by listing, so that
  * URL-encoded keys (GCS) match as they do for download.
  */
 import { archiveFileNames } from "../archive/format.ts";

@@ -1,5 +1,5 @@
 /**
- * Download of a snapshot (spec a.4, d-13): list `[folder/]<name>` one level deep, take the first key
+ * Download of a snapshot (docs/contract.md §a.4, §d-13): list `[folder/]<name>` one level deep, take the first key
  * that is `<name>` or `<name>.zip` (or `.tar.gz`, `.tar.zst`: docs/archive-formats.md; also after
  * URL-unescaping, for GCS), stream it to a temporary file in the backup folder (0600) with Bun's
  * native writer while the file is flushed as it grows and, when the upload recorded a SHA-256, the

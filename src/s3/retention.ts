@@ -1,5 +1,5 @@
 /**
- * Rolling-mode S3 retention (spec a.4, d-19, original §12): list the folder recursively (or the
+ * Rolling-mode S3 retention (docs/contract.md §a.4, §d-19, §o-12): list the folder recursively (or the
  * bucket root one level deep), keep keys matching `.+_etcd(|.zip)$` (the original's regex, dot
  * unescaped), strip `<folder>/`, parse the part before the first `_` as strict RFC 3339, delete what
  * is older than the cutoff; then abort the multipart uploads a killed upload left open

@@ -1,10 +1,10 @@
 /**
- * Upload of a snapshot archive to `[folder/]<name>.zip` (spec a.4, b-5): skipped when the object
+ * Upload of a snapshot archive to `[folder/]<name>.zip` (docs/contract.md §a.4, §b-5): skipped when the object
  * exists with a size and bucket versioning is not Enabled (the original's rule, so that every etcd
  * host does not upload the same snapshot again); otherwise one PUT for small archives, a parallel
  * multipart upload for large ones, the archive's SHA-256 stored as x-amz-meta-sha256. The whole
  * upload is tried 1 + `--s3-retries` times; each part has its own retries. The final error says
- * `failed to upload etcd snapshot file` (RKE's phrase, spec d-6). The local file is never touched.
+ * `failed to upload etcd snapshot file` (RKE's phrase, docs/contract.md §d-6). The local file is never touched.
  */
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";

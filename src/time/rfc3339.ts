@@ -1,6 +1,6 @@
 /**
  * Go's time.RFC3339 for rolling snapshot names: format without fractional seconds (not
- * toISOString, spec d-8) and strict parsing ("2006-01-02T15:04:05Z07:00"; Go also accepts a
+ * toISOString, docs/contract.md §d-8) and strict parsing ("2006-01-02T15:04:05Z07:00"; Go also accepts a
  * fraction after the seconds). Date.parse is far too lenient for retention decisions.
  */
 export const RFC3339_LAYOUT = "2006-01-02T15:04:05Z07:00";

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The original cert-deployer's logic (rancher/rke-tools `cert-deployer`, as spec §a.3 describes it):
+# The original cert-deployer's logic (rancher/rke-tools `cert-deployer`, as docs/contract.md §a.3 describes it):
 # the reference the tests compare our files, modes, owners and ACLs against. Test data only.
 SSL_CRTS_DIR=${CRTS_DEPLOY_PATH:-/etc/kubernetes/ssl}
 mkdir -p $SSL_CRTS_DIR

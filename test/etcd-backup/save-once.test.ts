@@ -46,7 +46,7 @@ describeWith([...etcdComponents, ...tools], "save --once", () => {
       ["/backup/snap1", "0o100600", 3, 20, 8],
       ["/etc/kubernetes/snap1.rkestate", "0o100644", 3, 20, 8],
     ]);
-    // The first bytes as the original's (spec original, appendix A): local header of entry 1.
+    // The first bytes as the original's (docs/contract.md §o-appendix-a): local header of entry 1.
     const head = Buffer.from(await Bun.file(zip).slice(0, 52).arrayBuffer());
     expect(head.toString("hex")).toBe("504b03041400080008000000" + "21ec" + "0".repeat(24) + "0d000900" + Buffer.from("/backup/snap1").toString("hex") + "555405000100000000");
     // Content: byte for byte what `etcdctl snapshot save` writes (database + SHA-256 trailer).

@@ -188,7 +188,7 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "fetchClusterSt
   test("a client certificate from another CA is refused; the error names the request", async () => {
     const foreign = writeKubeconfig(join(dir, "foreign.yaml"), api, { client: api.pki.foreign });
     const e = await rejection(fetchClusterState(foreign, { retry: retryPolicy({ attempts: 2, delayMs: 0 }) }));
-    // Bun's client sees the server close the connection after the handshake (bun-1.4.4-facts §3).
+    // Bun's client sees the server close the connection after the handshake (docs/contract.md §bun-3).
     expect(e.message).toBe(`Cannot fetch cluster state: GET ${api.url}${SECRET_PATH}: ECONNRESET: The socket connection was closed unexpectedly`);
     expect(api.requests.length).toBe(0);
   });

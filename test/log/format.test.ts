@@ -9,7 +9,7 @@ function capture(level: "info" | "debug" = "info", format: "text" | "json" = "te
 }
 
 describe("logrus text format", () => {
-  // Lines copied from the original's logs (spec original-behaviour.md §12b and Appendix A).
+  // Lines copied from the original's logs (docs/contract.md §o-12b, §o-appendix-a).
   test("byte for byte against the original's lines", () => {
     const { log, lines } = capture();
     log.info("Initializing Onetime Backup", { name: "snap1" });

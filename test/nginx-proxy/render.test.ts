@@ -10,7 +10,7 @@ import { modulesInclude, nodeHasIPv6, settingsFrom } from "../../src/tools/nginx
 
 /**
  * The original's confd template (templates/nginx.tmpl in rancher/rke-tools, with the current
- * timeouts of spec §a.2), and what Go's text/template made of it: the range body once per host.
+ * timeouts of docs/contract.md §a.2), and what Go's text/template made of it: the range body once per host.
  */
 const ORIGINAL_TEMPLATE = `error_log stderr notice;
 

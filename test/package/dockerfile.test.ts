@@ -1,6 +1,6 @@
 /**
  * package/Dockerfile, read statically (no Docker engine here): it copies only trees the assembler
- * makes, sets no ENV (spec d-9), declares the volume, and installs the toolbox of spec d-4.
+ * makes, sets no ENV (docs/contract.md §d-9), declares the volume, and installs the toolbox of docs/contract.md §d-4.
  */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -53,7 +53,7 @@ describe("package/Dockerfile", () => {
     for (const p of named) expect({ p, known: tree.has(p) || p.startsWith("/out/") || /^\/opt\/rke-tools\/bin(\/|$)/.test(p) }).toEqual({ p, known: true });
   });
 
-  test("installs the toolbox of spec d-4", () => {
+  test("installs the toolbox of docs/contract.md §d-4", () => {
     const run = all("RUN").join("\n");
     expect(run).toContain("ln -sf /bin/bash /bin/sh");
     expect(run).toMatch(/apk add --no-cache [^\n]*\bbash\b[^\n]*\bacl\b[^\n]*\btar\b/);

@@ -62,7 +62,7 @@ for (const arch of ["x64", "arm64"] as const) {
         expect(resolveIn(root, path)).toBe(EXECUTABLE);
         if (path !== EXECUTABLE && dir === dirname(EXECUTABLE)) expect(readlinkSync(join(root, path))).not.toStartWith("/");
       }
-      // the names RKE and the weave DaemonSet invoke (spec §a)
+      // the names RKE and the weave DaemonSet invoke (docs/contract.md §a)
       for (const p of ["/opt/rke-tools/entrypoint.sh", "/opt/rke-tools/cloud-provider.sh", "/opt/rke-tools/weave-plugins-cni.sh", "/usr/bin/cert-deployer", "/usr/bin/nginx-proxy", "/usr/bin/share-mnt"]) {
         expect(resolveIn(root, p)).toBe(EXECUTABLE);
       }

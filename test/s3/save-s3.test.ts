@@ -18,7 +18,7 @@ describeWith([...etcdComponents, s3Gateway], "save with --s3-backup", () => {
   let etcd: EtcdServer;
   let d: Dirs;
   let bucket: string;
-  // RKE passes the keys only as base64 env, the rest as flags (spec a.4).
+  // RKE passes the keys only as base64 env, the rest as flags (docs/contract.md §a.4).
   const s3Env = () => ({ S3_ACCESS_KEY: b64(gateway().accessKey), S3_SECRET_KEY: b64(gateway().secretKey) });
   const s3Args = (b: string, more: string[] = []) => [
     "--s3-backup=true", `--s3-endpoint=${gateway().endpoint}`, `--s3-bucketName=${b}`, "--s3-region=", `--s3-endpoint-ca=${b64(gateway().caPem)}`, ...more,

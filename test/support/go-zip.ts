@@ -1,5 +1,5 @@
 /**
- * Writes archives byte-for-byte in the layout of the ORIGINAL's Go `archive/zip` (spec original §5,
+ * Writes archives byte-for-byte in the layout of the ORIGINAL's Go `archive/zip` (docs/contract.md §o-5,
  * Appendix A), so that tests prove our reader takes what the fields hold:
  * - absolute entry names (`/backup/<name>`), flags 0x0008 (0x0808 for non-ASCII names), method 8,
  *   zeros for CRC and sizes in the local header, a 16-byte data descriptor WITH signature after

@@ -2,7 +2,7 @@
  * Writes the planned files: certificates when missing or FORCE_DEPLOY=true, kubeconfigs only when
  * missing (never forced). Each file atomically with mode 0600 from its first byte. A value that is
  * not PEM where PEM is expected is reported and skipped; everything else is still deployed. Never
- * waits on anything: RKE waits for this container with no timeout (spec §a.3).
+ * waits on anything: RKE waits for this container with no timeout (docs/contract.md §a.3).
  */
 import { promises as fsp, type Stats } from "node:fs";
 import { join } from "node:path";

@@ -1,5 +1,5 @@
 /**
- * `cert-deployer` (spec §a.3): the node's certificates and kubeconfigs from KUBE_* / KUBECFG_* env
+ * `cert-deployer` (docs/contract.md §a.3): the node's certificates and kubeconfigs from KUBE_* / KUBECFG_* env
  * into /etc/kubernetes/ssl (CRTS_DEPLOY_PATH overrides), then, with ETCD_UID/ETCD_GID, etcd's access
  * to them. RKE ignores the exit code and logs, but an operator reads them: every problem is named,
  * and the last line says what was not deployed.

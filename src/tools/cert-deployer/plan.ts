@@ -1,5 +1,5 @@
 /**
- * What cert-deployer writes, from the environment (spec §a.3, d-15): every variable whose name
+ * What cert-deployer writes, from the environment (docs/contract.md §a.3, §d-15): every variable whose name
  * starts with `KUBE_` becomes `<name>.pem`, every `KUBECFG_` one `<name>.yaml`, the name lower-cased
  * with `_` → `-`. The original grepped `KUBE_` anywhere in `env` output; matching the prefix is the
  * sane equivalent and also handles IPv6 node names (`KUBE_ETCD_FD00::1`), which bash cannot read.

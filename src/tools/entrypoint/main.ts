@@ -1,6 +1,6 @@
 /**
  * `entrypoint.sh <component> [--flag=value …]`: RKE's entrypoint of every Kubernetes component
- * container (spec §a.1). Gather the host facts the component's rules need, plan, act; the last
+ * container (docs/contract.md §a.1). Gather the host facts the component's rules need, plan, act; the last
  * action replaces this process with the component (same PID) or supervises cri-dockerd + kubelet.
  */
 import { isRkeToolsError, messageOf } from "../../errors.ts";

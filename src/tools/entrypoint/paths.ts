@@ -5,7 +5,7 @@
  *
  * TEST ONLY: the env names below relocate all of it under a temporary root so that the executor
  * runs in a private mount namespace on tmpfs and the clients talk to loopback servers. Nothing in
- * the image or in RKE sets them (spec d-9).
+ * the image or in RKE sets them (docs/contract.md §d-9).
  */
 import { join } from "node:path";
 import { pathsFrom } from "../../fs/paths.ts";

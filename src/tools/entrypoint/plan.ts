@@ -1,5 +1,5 @@
 /**
- * The entrypoint's rules (spec §a.1), as a pure function from (arguments, env, host facts) to the
+ * The entrypoint's rules (docs/contract.md §a.1), as a pure function from (arguments, env, host facts) to the
  * actions act.ts performs. argv[0] is the component; the last action always starts it.
  */
 import { dirname } from "node:path";

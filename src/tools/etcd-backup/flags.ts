@@ -1,6 +1,6 @@
 /**
  * Every flag of the original `rke-etcd-backup etcd-backup …`, declared once and shared by the
- * sub-commands that take them (spec original §2). Names, env vars and defaults are the contract.
+ * sub-commands that take them (docs/contract.md §o-2). Names, env vars and defaults are the contract.
  */
 import { ARCHIVE_FORMAT_ENV, DEFAULT_ARCHIVE_FORMAT } from "../../archive/format.ts";
 import { Hour, Minute } from "../../cli/duration.ts";

@@ -1,6 +1,6 @@
 /**
  * CP_HOSTS: the comma-separated InternalAddress of every control-plane host, in cluster order
- * (spec §a.2). Validated here so that a bad list is one line naming CP_HOSTS and the entry,
+ * (docs/contract.md §a.2). Validated here so that a bad list is one line naming CP_HOSTS and the entry,
  * instead of an nginx [emerg] about line 13 of a generated file.
  */
 import { isIPv4, isIPv6 } from "node:net";

@@ -1,5 +1,5 @@
 /**
- * `nginx-proxy` (spec §a.2): render /etc/nginx/nginx.conf from CP_HOSTS, check it with nginx -t,
+ * `nginx-proxy` (docs/contract.md §a.2): render /etc/nginx/nginx.conf from CP_HOSTS, check it with nginx -t,
  * then exec `nginx -g 'daemon off;'` so that the container's PID 1 is nginx and Docker's signals
  * reach it. RKE repeats `CP_HOSTS=<list>` as the only argument (to force re-creation when the list
  * changes); it is accepted and ignored, as are any other arguments, as the original did.

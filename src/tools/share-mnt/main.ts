@@ -1,7 +1,7 @@
 /**
  * `share-mnt PATH… [-- norun | -- COMMAND ARGS…]` (deprecated, kept): makes each mount point shared
  * recursively in this mount namespace, then — like rancher's share-mnt — runs the command after
- * `--` (exec, same PID), unless it is `norun` or absent. Not used by RKE or Rancher (spec §a.6).
+ * `--` (exec, same PID), unless it is `norun` or absent. Not used by RKE or Rancher (docs/contract.md §a.6).
  */
 import { runPlain } from "../../cli/plain.ts";
 import { ErrorCode, RkeToolsError, UsageError } from "../../errors.ts";

@@ -1,6 +1,6 @@
 /**
  * Makes mount points shared, recursively (`mount --make-rshared`), through mount(2). Kept from the
- * boot2docker era (rancher/rancher#12687); nothing in RKE calls it any more (spec §a.6).
+ * boot2docker era (rancher/rancher#12687); nothing in RKE calls it any more (docs/contract.md §a.6).
  */
 import { realpathSync } from "node:fs";
 import { ErrorCode, RkeToolsError } from "../../errors.ts";

@@ -1,5 +1,5 @@
 /**
- * `weave-plugins-cni.sh` (spec §a.5): the weave DaemonSet's `weave-plugins` container runs it from
+ * `weave-plugins-cni.sh` (docs/contract.md §a.5): the weave DaemonSet's `weave-plugins` container runs it from
  * /opt/rke-tools with the host's /opt mounted. It moves loopback and portmap into /opt/cni/bin,
  * then stays up (the pod must stay Running) until SIGTERM, and then exits 0.
  * RKE_TOOLS_CNI_BIN_DIR (test-only) relocates /opt/cni/bin; RKE_TOOLS_TMP_DIR relocates /tmp.

@@ -15,7 +15,7 @@ export default defineGoCommand({
     const name = requireName(flags.name);
     const paths = pathsFrom(env);
     log.info(`Trying to get statefile from backup [${name}]`);
-    // With S3 flags the archive is first fetched into /backup (original §10).
+    // With S3 flags the archive is first fetched into /backup (docs/contract.md §o-10).
     if (flags["s3-backup"]) {
       const s3 = await import("../../../s3/index.ts");
       await s3.downloadSnapshot(await s3.connectFromFlags(flags, env, { log, signal }), name, paths.backup, { log, signal });

@@ -1,4 +1,4 @@
-/** `etcd-backup save`: once (`--once --name X`) or rolling, as the original (spec original §6–7). */
+/** `etcd-backup save`: once (`--once --name X`) or rolling, as the original (docs/contract.md §o-6, §o-7). */
 import { defineGoCommand } from "../../../cli/command.ts";
 import * as f from "../flags.ts";
 import { fetchClusterState } from "../save/cluster-state.ts";

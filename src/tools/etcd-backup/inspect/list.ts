@@ -27,7 +27,7 @@ export interface SnapshotRecord {
   sha256?: string;
 }
 
-/** Files in /backup that are never snapshots (spec b-2). */
+/** Files in /backup that are never snapshots (docs/contract.md §b-2). */
 const NOT_SNAPSHOTS = new Set(["pki.bundle.tar.gz"]);
 
 export async function listLocal(backupDir: string, opts: { signal?: AbortSignal } = {}): Promise<SnapshotRecord[]> {

@@ -1,8 +1,8 @@
 /**
- * Local half of `delete` (original §11). Without cleanup: remove `<name>.zip`, then `<name>`,
+ * Local half of `delete` (docs/contract.md §o-11). Without cleanup: remove `<name>.zip`, then `<name>`,
  * logging each as the original does even when the file was not there. With cleanup: remove only
  * the uncompressed `<name>`, and only when `<name>.zip` exists (RKE runs this after a restore).
- * Never touches S3 (spec d-18b): the S3 half is the caller's, and never runs with cleanup.
+ * Never touches S3 (docs/contract.md §d-18b): the S3 half is the caller's, and never runs with cleanup.
  */
 import { promises as fsp, existsSync } from "node:fs";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";

@@ -1,7 +1,7 @@
 /**
  * `--local-endpoint` to a URL host. RKE passes a bare address; the original appended `:2379`
- * blindly, so an IPv6 address (no brackets) or a `host:port` could not work (original §9,
- * spec d-16). Accepted here: `10.0.0.1`, `node-1`, `fd00::1`, `[fd00::1]`, and with a port
+ * blindly, so an IPv6 address (no brackets) or a `host:port` could not work (docs/contract.md §o-9,
+ * §d-16). Accepted here: `10.0.0.1`, `node-1`, `fd00::1`, `[fd00::1]`, and with a port
  * `10.0.0.1:2379` or `[fd00::1]:2379`.
  */
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";

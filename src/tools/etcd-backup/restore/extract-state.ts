@@ -1,5 +1,5 @@
 /**
- * extractstatefile (original §10): the entry `/etc/kubernetes/<name>.rkestate` of
+ * extractstatefile (docs/contract.md §o-10): the entry `/etc/kubernetes/<name>.rkestate` of
  * `/backup/<name>.zip` to `/tmp/cluster.rkestate`, 0600, atomically (the original truncated it in
  * place). Errors keep the original's text: `Unable to extract file [S] from file [Z] to
  * destination [D]: <why>`.

@@ -1,6 +1,6 @@
 /**
- * serve's first step (original §8): when `/backup/<name>.zip` exists, its entry `/backup/<name>`
- * becomes `/backup/<name>`, because the peers need the uncompressed bytes (spec d-16). Unlike the
+ * serve's first step (docs/contract.md §o-8): when `/backup/<name>.zip` exists, its entry `/backup/<name>`
+ * becomes `/backup/<name>`, because the peers need the uncompressed bytes (docs/contract.md §d-16). Unlike the
  * original, it writes a temporary file (0600) and renames it, so a failed extraction leaves no
  * truncated snapshot behind, and the caller validates its flags first.
  */

@@ -1,7 +1,7 @@
 /**
  * Where the restore commands read and write, from the (relocatable) production paths, and the
  * name check they share: names are validated before anything is touched (the original reduced
- * them to their base name, or let them escape /backup: original §4, §14.2).
+ * them to their base name, or let them escape /backup: docs/contract.md §o-4, §o-14.2).
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -17,7 +17,7 @@ export const rawPathOf = (paths: Paths, name: string) => join(paths.backup, name
 export const archivePathsOf = (paths: Paths, name: string) => archiveFileNames(name).map((f) => join(paths.backup, f));
 /** The snapshot's archive that exists, the zip first; the zip's path when none does (errors name what RKE expects). */
 export const archivePathOf = (paths: Paths, name: string) => archivePathsOf(paths, name).find((p) => existsSync(p)) ?? zipPathOf(paths, name);
-/** extractstatefile's output; RKE `docker cp`s it out of the container (rke-contract §a.4). */
+/** extractstatefile's output; RKE `docker cp`s it out of the container (docs/contract.md §a.4). */
 export const statePathOf = (paths: Paths) => join(paths.tmp, "cluster.rkestate");
 
 /** `--name`, required and valid; the original's text when it is missing. */

@@ -1,8 +1,8 @@
 /**
- * download --local-endpoint (original §9, spec d-16): GET `https://<endpoint>:2379/<name>` with the
+ * download --local-endpoint (docs/contract.md §o-9, §d-16): GET `https://<endpoint>:2379/<name>` with the
  * node's client certificate. Unlike the original (InsecureSkipVerify), the server's chain IS
  * verified against --cacert; only the name check is off, because RKE's node certificates carry no
- * IP SANs (`checkServerIdentity: () => undefined` keeps the chain check: bun-1.4.4-facts §4).
+ * IP SANs (`checkServerIdentity: () => undefined` keeps the chain check: docs/contract.md §bun-4).
  * The body goes to a temporary file (0600), is fsynced, checked against Content-Length, and
  * renamed to `/backup/<name>`: a failed or cut transfer leaves nothing under the final name, and a
  * rerun (RKE restarts the container until it succeeds) starts clean.

@@ -1,5 +1,5 @@
 /**
- * `download --s3-backup` (original §12): fetch `[folder/]<name>` or `[folder/]<name>.zip` (or
+ * `download --s3-backup` (docs/contract.md §o-12): fetch `[folder/]<name>` or `[folder/]<name>.zip` (or
  * `.tar.gz`, `.tar.zst`: docs/archive-formats.md) into /backup (src/s3 verifies and renames it),
  * then, for an archive, extract `/backup/<name>` beside it;
  * both files stay, as the original leaves them. src/s3 is loaded only here.

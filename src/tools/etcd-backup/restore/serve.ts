@@ -1,5 +1,5 @@
 /**
- * serve's listener (original §8, spec d-16): HTTPS on 0.0.0.0:2379 (and [::]:2379 where IPv6
+ * serve's listener (docs/contract.md §o-8, §d-16): HTTPS on 0.0.0.0:2379 (and [::]:2379 where IPv6
  * exists) with the node certificate; a client certificate signed by --cacert is required and
  * checked in the handshake (Bun refuses the others before the handler runs); TLS ≥ 1.2 (Bun's
  * minimum). Only GET/HEAD `/<name>` is answered, with single ranges; everything else gets Go's
@@ -11,7 +11,7 @@
  * chunked, without Content-Length (HEAD still carries the length).
  *
  * idleTimeout is 0 (off): Bun's 10 s default cuts a paused reader's body short without an error
- * (bun-1.4.4-facts §3). The original had no timeout either.
+ * (docs/contract.md §bun-3). The original had no timeout either.
  */
 import { statSync } from "node:fs";
 import { open } from "node:fs/promises";

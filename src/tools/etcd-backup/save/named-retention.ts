@@ -1,7 +1,7 @@
 /**
- * `save --once` clean-up of Rancher's recurring snapshots (original §6): after a successful
+ * `save --once` clean-up of Rancher's recurring snapshots (docs/contract.md §o-6): after a successful
  * save named `<clusterID>-<r|m><l|s>-…`, delete this cluster's recurring (`r?`) files in /backup
- * whose mtime is older than now − retention. Fixed here (original §14.5): the cluster prefix of
+ * whose mtime is older than now − retention. Fixed here (docs/contract.md §o-14.5): the cluster prefix of
  * `c-m-xxxxxxxx` ids is the whole id, not `c-m-`, so other clusters' snapshots are left alone,
  * and a directory in the way is skipped with a warning instead of failing a good save.
  */

@@ -1,5 +1,5 @@
 /**
- * `save --once` (original §6): the backup with its attempts, the state file RKE left removed, the
+ * `save --once` (docs/contract.md §o-6): the backup with its attempts, the state file RKE left removed, the
  * upload when asked, then the clean-up of this Rancher cluster's old recurring snapshots.
  */
 import { basename } from "node:path";

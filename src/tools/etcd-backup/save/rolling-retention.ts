@@ -1,5 +1,5 @@
 /**
- * Rolling-mode clean-up (original §7.3, spec d-19): every file in /backup whose name up to the
+ * Rolling-mode clean-up (docs/contract.md §o-7.3, §d-19): every file in /backup whose name up to the
  * first `_` parses as RFC3339 and is before tick − retention is deleted (zips, raw snapshots,
  * stale `.part` files, any zone). Others only warn, as the original does on every tick. Our own
  * temporary files are not backups and are left to the stale-temp clean-up.

@@ -1,5 +1,5 @@
 /**
- * Rolling mode (original §7, spec d-20): one snapshot per --creation period, the first one period
+ * Rolling mode (docs/contract.md §o-7, §d-20): one snapshot per --creation period, the first one period
  * after start, named `<tick as RFC3339 UTC>_etcd`. A tick that comes while a cycle still runs is
  * dropped and the next cycle waits for the next tick (the original named late backups after
  * stale ticks). Errors never stop the loop; the abort signal (SIGTERM) ends it cleanly, the

@@ -1,7 +1,7 @@
 /**
  * Where `save` gets its uploader from the S3 flags (src/s3, loaded only when --s3-backup is set).
  * Any S3 failure of the upload — the client that cannot be set up included — carries RKE's phrase
- * `failed to upload etcd snapshot file` (spec d-6), so that RKE counts it as an upload failure of
+ * `failed to upload etcd snapshot file` (docs/contract.md §d-6), so that RKE counts it as an upload failure of
  * a snapshot that exists locally; the local zip is never touched. The original returned
  * `failed to set s3 server: …` for a client failure, which RKE counted as a snapshot failure.
  */

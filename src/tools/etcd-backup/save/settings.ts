@@ -1,5 +1,5 @@
 /**
- * Flags of `save` checked in the original's order (original §2): creation/retention not zero
+ * Flags of `save` checked in the original's order (docs/contract.md §o-2): creation/retention not zero
  * (even with --once), the three cert paths given; then what the original never checked: the
  * name, readable and valid PEM files, well-formed endpoints.
  */

@@ -1,5 +1,5 @@
 /**
- * Rolling mode's state file (original §7.1, spec b-4, d-17): the cluster state from the
+ * Rolling mode's state file (docs/contract.md §o-7.1, §b-4, §d-17): the cluster state from the
  * Kubernetes API, written to /etc/kubernetes/<name>.rkestate (0600, atomically) so that the
  * archive carries it; removed again after the backup whatever happened (the original leaks one
  * per failed tick). A failure to fetch only warns: the snapshot is taken without it.

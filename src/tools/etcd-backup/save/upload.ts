@@ -1,7 +1,7 @@
 /**
  * The seam for S3 (topic `s3`): called after the local archive is committed. `save --once`
  * uploads and exits 1 on failure with a message containing "failed to upload etcd snapshot file"
- * (spec d-6) while keeping the local zip; rolling mode uploads, then applies the S3 retention.
+ * (docs/contract.md §d-6) while keeping the local zip; rolling mode uploads, then applies the S3 retention.
  */
 import type { Logger } from "../../../log/logger.ts";
 
