@@ -161,6 +161,34 @@ describeWith([...etcdComponents, ...tools], "save --once", () => {
     expect(list(d.backup)).toEqual(["s3snap.zip"]);
   }, 60_000);
 
+  test("progress lines (interval shortened): between the first line and 'Created local backup', percentages rising to at most 100", async () => {
+    const r = await save(["--once", "--name", "prog", ...etcd.flags], { RKE_TOOLS_PROGRESS_INTERVAL: "1ms" });
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines[0]).toContain('msg="Initializing Onetime Backup"');
+    expect(lastLine(r.stderr)).toContain('msg="Created local backup" name=prog');
+    const progress = lines.slice(1, -1);
+    expect(progress.length).toBeGreaterThan(0);
+    // Before etcd's first message the total is not known yet: bytes and rate only.
+    const before = /^time="[^"]+" level=info msg="Saving snapshot: 0 B, 0 B\/s" bytes=0 name=prog rate="0 B\/s"$/;
+    const known = /^time="[^"]+" level=info msg="Saving snapshot: [0-9.]+ (B|KiB|MiB) of [0-9.]+ MiB \((\d+)%\), [0-9.]+ (B|KiB|MiB|GiB)\/s" bytes=\d+ name=prog percent=(\d+) rate="[^"]+" total=\d+$/;
+    for (const l of progress) expect(before.test(l) || known.test(l)).toBe(true);
+    const percents = progress.filter((l) => known.test(l)).map((l) => Number(l.match(known)![4]));
+    expect(percents.length).toBeGreaterThan(0);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(Math.max(...percents)).toBeLessThanOrEqual(100);
+    // With RKE_TOOLS_PROGRESS_INTERVAL=0 there are none, as for a save shorter than the default 10 s.
+    const quiet = await save(["--once", "--name", "quiet", ...etcd.flags], { RKE_TOOLS_PROGRESS_INTERVAL: "0" });
+    expect(quiet.stderr.trim().split("\n")).toHaveLength(2);
+  }, 60_000);
+
+  test("a bad RKE_TOOLS_PROGRESS_INTERVAL is one clear line naming it, nothing written", async () => {
+    const r = await save(["--once", "--name", "badprog", ...etcd.flags], { RKE_TOOLS_PROGRESS_INTERVAL: "soon" });
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toMatch(/level=fatal msg="invalid value \\"soon\\" for env RKE_TOOLS_PROGRESS_INTERVAL: /);
+    expect(list(d.backup)).toEqual([]);
+  }, 60_000);
+
   describeWith([isRoot], "disk full", () => {
     test("a full /backup (1 MiB tmpfs): one clear line, exit 1, no temporary or final file left", async () => {
       const small = join(d.root, "small");

@@ -10,6 +10,7 @@ import type { Endpoint } from "../../../etcd/endpoints.ts";
 import { checkHealth, UnhealthyError } from "../../../etcd/health.ts";
 import { snapshot, type SnapshotInfo } from "../../../etcd/snapshot.ts";
 import type { Logger } from "../../../log/logger.ts";
+import { Progress, type ProgressPolicy } from "../../../log/progress.ts";
 import { retry, type RetryPolicy } from "../../../retry/policy.ts";
 import type { TlsFiles } from "../../../tls/pem.ts";
 import type { ArchiveFormat } from "../../../archive/format.ts";
@@ -31,6 +32,8 @@ export interface BackupOptions {
   deflater?: Deflater;
   /** Hash the archive as it is written (when it is going to be uploaded). */
   hashArchive?: boolean;
+  /** Log the snapshot's progress at this pace (src/log/progress.ts); none when undefined. */
+  progress?: ProgressPolicy;
 }
 
 export interface BackupResult extends ArchiveResult {
@@ -61,6 +64,7 @@ async function backupOnce(name: string, target: BackupTarget, attempt: number, o
   const zipPath = await checkTarget(target.backupDir, name, target.format);
   const state = await readStateFile(target.kubernetesDir, name);
   const clients = target.endpoints.map((ep) => EtcdClient.connect(ep, target.tls));
+  let progress: Progress | undefined;
   try {
     const health = await Promise.all(clients.map((c) => checkHealth(c, { signal })));
     const bad = health.filter((h) => !h.healthy);
@@ -71,7 +75,10 @@ async function backupOnce(name: string, target: BackupTarget, attempt: number, o
     }
     const info: Partial<SnapshotInfo> = {};
     try {
-      const res = await writeArchive(zipPath, { name, snapshot: snapshot(clients[0]!, { signal, info }), info, state, format: target.format }, { deflater: opts.deflater, hashArchive: opts.hashArchive, signal });
+      // etcd announces the size with its first message, so the line can say how far along it is.
+      progress = opts.progress && Progress.start({ log, msg: "Saving snapshot", fields: { name }, total: () => info.expectedBytes, policy: opts.progress });
+      const stream = snapshot(clients[0]!, { signal, info });
+      const res = await writeArchive(zipPath, { name, snapshot: progress ? progress.count(stream) : stream, info, state, format: target.format }, { deflater: opts.deflater, hashArchive: opts.hashArchive, signal });
       return { ...res, statePath: state?.path, runtimeMs: performance.now() - started };
     } catch (e) {
       signal?.throwIfAborted();
@@ -81,6 +88,7 @@ async function backupOnce(name: string, target: BackupTarget, attempt: number, o
       throw e;
     }
   } finally {
+    progress?.stop();
     for (const c of clients) c.close();
   }
 }

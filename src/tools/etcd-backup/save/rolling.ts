@@ -68,7 +68,7 @@ async function cycle(tick: Date, settings: SaveSettings, opts: RollingOptions): 
   let res: BackupResult;
   try {
     const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: backup, kubernetesDir: kubernetes, format: settings.archiveFormat };
-    res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater, hashArchive: opts.upload !== undefined });
+    res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater, hashArchive: opts.upload !== undefined, progress: settings.progress });
     log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
   } catch (e) {
     if (!signal.aborted) log.warn("Backup failed", { error: messageOf(e), name });

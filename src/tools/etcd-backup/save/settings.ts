@@ -13,6 +13,8 @@ import { pathsFrom, type Paths } from "../../../fs/paths.ts";
 import type { Logger } from "../../../log/logger.ts";
 import { retryPolicy, type RetryPolicy } from "../../../retry/policy.ts";
 import { loadTlsFiles, type TlsFiles } from "../../../tls/pem.ts";
+import type { ProgressPolicy } from "../../../log/progress.ts";
+import { progressPolicyFrom } from "../progress.ts";
 
 /** The original sleeps 15 s between attempts; tests may shorten it (Go duration). */
 export const RETRY_INTERVAL_ENV = "RKE_TOOLS_BACKUP_RETRY_INTERVAL";
@@ -41,6 +43,8 @@ export interface SaveSettings {
   retryIntervalMs: number;
   /** `--archive-format` (env RKE_TOOLS_ARCHIVE_FORMAT): zip, RKE's, unless an operator asks for tar. */
   archiveFormat: ArchiveFormat;
+  /** Progress lines while a snapshot streams; undefined when turned off (RKE_TOOLS_PROGRESS_INTERVAL=0). */
+  progress?: ProgressPolicy;
 }
 
 export function saveSettings(flags: SaveFlags, env: Record<string, string | undefined>, log: Logger): SaveSettings {
@@ -67,6 +71,7 @@ export function saveSettings(flags: SaveFlags, env: Record<string, string | unde
     retry: retryPolicy({ attempts: flags["backup-retries"] + 1, delayMs: retryIntervalMs }),
     retryIntervalMs,
     archiveFormat: parseArchiveFormat(flags["archive-format"] ?? DEFAULT_ARCHIVE_FORMAT),
+    progress: progressPolicyFrom(env),
   };
 }
 
