@@ -14,6 +14,7 @@ import { archiveFileNames } from "../archive/format.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../errors.ts";
 import { AtomicFile, cleanStaleTemps } from "../fs/atomic.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
+import { Progress, type ProgressPolicy } from "../log/progress.ts";
 import { abortError, retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
 import { queryUnescape, type S3Client } from "./client.ts";
 import { keyFor } from "./config.ts";
@@ -28,6 +29,8 @@ export interface DownloadOptions {
   retry?: RetryPolicy;
   /** A connection that delivers nothing for this long is dropped and resumed. Default 60 s. */
   idleTimeoutMs?: number;
+  /** Progress lines while the object streams in; none when undefined. */
+  progress?: ProgressPolicy;
 }
 
 /** How often the file's growth is looked at for early syncs: 64 MiB arrive in ≈ 250 ms at loopback speed. */
@@ -67,7 +70,12 @@ export async function downloadSnapshot(client: S3Client, name: string, backupDir
   hashing?.catch(() => {}); // awaited below; a stopped hasher must not count as unhandled meanwhile
   // Disk writes start early too, as the file grows, so that the fsync before the rename has little
   // left (docs/s3.md, "Download speed"). Bun's writer does not say how far it got: its size is polled.
-  const syncing = setInterval(() => file.syncAsItGrows(fstatSync(file.fd).size), SYNC_POLL_MS);
+  const progress = opts.progress && Progress.start({ log, msg: "Downloading snapshot", fields: { name }, total: head.size, policy: opts.progress });
+  const syncing = setInterval(() => {
+    const size = fstatSync(file.fd).size;
+    file.syncAsItGrows(size);
+    progress?.set(size);
+  }, SYNC_POLL_MS);
   try {
     await retry(
       async () => {
@@ -84,6 +92,7 @@ export async function downloadSnapshot(client: S3Client, name: string, backupDir
       { signal: opts.signal, onRetry: (e, attempt, ms) => log.warn(`download of [${key}] interrupted, resuming at byte ${file.written} in ${Math.round(ms)}ms`, { attempt, error: messageOf(e) }) },
     );
     clearInterval(syncing);
+    progress?.stop();
     const digest = await hashing;
     if (expected && expected !== digest) {
       throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] has SHA-256 ${digest}, but ${expected} was recorded at upload`);
@@ -91,6 +100,7 @@ export async function downloadSnapshot(client: S3Client, name: string, backupDir
     await file.commit();
   } catch (e) {
     clearInterval(syncing);
+    progress?.stop();
     stopHash.abort();
     await hashing?.catch(() => {});
     await file.abort();

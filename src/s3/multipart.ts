@@ -20,6 +20,8 @@ export interface MultipartOptions {
   stall?: StallPolicy;
   headers: Record<string, string>;
   signal?: AbortSignal;
+  /** Told the size of each part once it is stored (progress lines count finished parts). */
+  onPartStored?: (bytes: number) => void;
 }
 
 const MIB = 1024 * 1024;
@@ -83,6 +85,7 @@ export async function multipartUpload(client: S3Client, path: string, key: strin
           const etag = res.headers.get("etag");
           if (!etag) throw new S3RequestError(500, "MissingETag", `part ${n + 1} of ${key} was stored without an ETag`);
           ok = true;
+          opts.onPartStored?.(end - start);
           return etag;
         } catch (e) {
           // The watchdog's abort is a network failure to retry, not the caller's abort.

@@ -9,6 +9,7 @@ import { deleteSnapshot } from "../../src/s3/delete.ts";
 import { downloadSnapshot } from "../../src/s3/download.ts";
 import { rotateSnapshots } from "../../src/s3/retention.ts";
 import { uploadSnapshot } from "../../src/s3/upload.ts";
+import { DEFAULT_PROGRESS } from "../../src/log/progress.ts";
 import { describeWith } from "../support/components.ts";
 import {
   captureLog, createBucket, gatewayFlags, headObject, listKeys, listVersions, openUploads, putObject, removeBucket, s3Gateway, type Versioning,
@@ -93,6 +94,30 @@ describeWith([s3Gateway], "S3 snapshot transfers against the gateway", () => {
       expect(openUploads(b)).toEqual([]);
       const local = await downloadSnapshot(await client(b), "big", mkdtempSync(join(dir, "dl-")));
       expect(sha(local)).toBe(sha(big));
+    });
+
+    test("progress lines: a multipart upload counts stored parts, a download follows the file; both end before the result line", async () => {
+      const b = bucket();
+      const big = archive("prog", 23 * MIB);
+      const policy = { ...DEFAULT_PROGRESS, intervalMs: 1 }; // shortened: the product's pace is 10 s
+      const up = captureLog();
+      await uploadSnapshot(await client(b), big, "prog.zip", { log: up.log, multipartThreshold: 5 * MIB, partSize: 5 * MIB, concurrency: 2, progress: policy });
+      const upLines = up.lines.filter((l) => l.includes("Uploading snapshot: "));
+      expect(upLines.length).toBeGreaterThan(0);
+      const stored = upLines.map((l) => Number(l.match(/ bytes=(\d+) /)![1]));
+      for (const n of stored) expect([0, 5, 10, 15, 20, 23].map((m) => m * MIB)).toContain(n); // whole parts only
+      expect(stored).toEqual([...stored].sort((x, y) => x - y));
+      expect(upLines[0]).toMatch(/msg="Uploading snapshot: [0-9.]+ (B|MiB) of 23\.0 MiB \(\d+%\), [^"]+" bytes=\d+ name=prog percent=\d+ rate="[^"]+" total=24117248/);
+      expect(up.lines.findIndex((l) => l.includes("Successfully uploaded"))).toBeGreaterThan(up.lines.lastIndexOf(upLines.at(-1)!));
+
+      const down = captureLog();
+      await downloadSnapshot(await client(b), "prog", mkdtempSync(join(dir, "dl-")), { log: down.log, progress: policy });
+      const downLines = down.lines.filter((l) => l.includes("Downloading snapshot: "));
+      expect(downLines.length).toBeGreaterThan(0);
+      for (const l of downLines) expect(l).toMatch(/msg="Downloading snapshot: [0-9.]+ (B|KiB|MiB) of 23\.0 MiB \(\d+%\), [^"]+" bytes=\d+ name=prog percent=\d+ rate="[^"]+" total=24117248/);
+      const got = downLines.map((l) => Number(l.match(/ bytes=(\d+) /)![1]));
+      expect(got).toEqual([...got].sort((x, y) => x - y));
+      expect(down.lines.at(-1)).toContain("Successfully downloaded [prog.zip]");
     });
 
     test("a missing local archive fails with RKE's phrase", async () => {

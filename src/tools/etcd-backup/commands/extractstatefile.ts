@@ -4,6 +4,7 @@ import * as f from "../flags.ts";
 import { extractStateFile } from "../restore/extract-state.ts";
 import { requireName } from "../restore/files.ts";
 import { applyLogFlags } from "./common.ts";
+import { progressPolicyFrom } from "../progress.ts";
 
 export default defineGoCommand({
   name: "extractstatefile",
@@ -18,7 +19,7 @@ export default defineGoCommand({
     // With S3 flags the archive is first fetched into /backup (docs/contract.md §o-10).
     if (flags["s3-backup"]) {
       const s3 = await import("../../../s3/index.ts");
-      await s3.downloadSnapshot(await s3.connectFromFlags(flags, env, { log, signal }), name, paths.backup, { log, signal });
+      await s3.downloadSnapshot(await s3.connectFromFlags(flags, env, { log, signal }), name, paths.backup, { log, signal, progress: progressPolicyFrom(env) });
     }
     const r = await extractStateFile(name, { paths, signal, log });
     log.info(`Successfully extracted file [${r.entry}] from file [${r.zip}] to destination [${r.dest}]`);

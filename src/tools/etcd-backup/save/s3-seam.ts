@@ -11,11 +11,13 @@ import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import type { Logger } from "../../../log/logger.ts";
 import type { S3Client, S3Flags } from "../../../s3/index.ts";
 import type { SnapshotUploader } from "./upload.ts";
+import { progressPolicyFrom } from "../progress.ts";
 
 type SaveS3Flags = S3Flags & { "s3-backup": boolean; "s3-retries": number; retention: Duration };
 
 export function uploaderFor(flags: SaveS3Flags, ctx: { env: Record<string, string | undefined>; log: Logger }): SnapshotUploader | undefined {
   if (!flags["s3-backup"]) return undefined;
+  const progress = progressPolicyFrom(ctx.env);
   let client: S3Client | undefined; // kept across rolling ticks once it works
   const connect = async (log: Logger, signal?: AbortSignal) => {
     const s3 = await import("../../../s3/index.ts");
@@ -31,7 +33,7 @@ export function uploaderFor(flags: SaveS3Flags, ctx: { env: Record<string, strin
         if (e instanceof RkeToolsError && e.code === ErrorCode.Aborted) throw e;
         throw new RkeToolsError(ErrorCode.S3Upload, `failed to upload etcd snapshot file: ${messageOf(e)}`, { cause: e });
       }
-      await c.s3.uploadSnapshot(c.client, zipPath, c.s3.keyFor(c.client.config, basename(zipPath)) /* `<name>.zip`, or a tar format's name */, { log, signal, sha256, retry: c.s3.uploadRetryPolicy(flags["s3-retries"]) });
+      await c.s3.uploadSnapshot(c.client, zipPath, c.s3.keyFor(c.client.config, basename(zipPath)) /* `<name>.zip`, or a tar format's name */, { log, signal, sha256, progress, retry: c.s3.uploadRetryPolicy(flags["s3-retries"]) });
     },
     async applyRetention(cutoffMs, { signal, log }) {
       let c: Awaited<ReturnType<typeof connect>>;
