@@ -5,6 +5,7 @@
  * the first argument names the tool. A tool's code is imported only when it runs.
  */
 import { basename } from "node:path";
+import { loggerFromEnv } from "./log/from-env.ts";
 import { isToolName, TOOLS, type ToolName } from "./tools/tool.ts";
 import { versionLine } from "./version.ts";
 
@@ -56,7 +57,7 @@ async function main(): Promise<number> {
   process.on("SIGINT", onSignal);
 
   const tool = await TOOLS[name].load();
-  return tool.main(argv, { name, env: process.env, signal: controller.signal });
+  return tool.main(argv, { name, env: process.env, signal: controller.signal, log: loggerFromEnv(process.env) });
 }
 
 main().then(

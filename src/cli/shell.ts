@@ -8,9 +8,10 @@
  */
 import { writeSync } from "node:fs";
 import { renderUsage, runCommand, type ArgsDef, type CommandDef, type CommandMeta } from "citty";
-import { ErrorCode, isRkeToolsError, messageOf } from "../errors.ts";
+import { ErrorCode, isRkeToolsError } from "../errors.ts";
 import { Logger } from "../log/logger.ts";
 import { goFlagsOf, type ShellData } from "./command.ts";
+import { reportFailure } from "./failure.ts";
 import { describeFlag } from "./go-flags.ts";
 
 export interface ShellOptions {
@@ -138,7 +139,6 @@ export async function runShell(root: Cmd, argv: readonly string[], opts: ShellOp
       log.fatal(e.message);
       return 1;
     }
-    log.fatal(messageOf(e));
-    return isRkeToolsError(e) ? e.exitCode : 1;
+    return reportFailure(log, e);
   }
 }

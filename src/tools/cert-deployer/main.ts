@@ -37,5 +37,5 @@ export const main: ToolMain = (_argv, ctx) =>
         throw new RkeToolsError(ErrorCode.InvalidInput, `Cannot deploy every certificate: ${what}`);
       }
     },
-    { env: ctx.env, signal: ctx.signal },
+    ctx,
   );

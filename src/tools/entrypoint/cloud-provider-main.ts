@@ -3,14 +3,13 @@
  * (the original was a bash library that entrypoint.sh sourced). Exit 0 when the file was
  * rewritten, 1 with the reason when it was left as it was.
  */
-import { isRkeToolsError, messageOf } from "../../errors.ts";
-import { Logger } from "../../log/logger.ts";
+import { reportFailure } from "../../cli/failure.ts";
 import type { ToolMain } from "../tool.ts";
 import { fixAzureCloudConfig } from "./azure.ts";
 import { entrypointPaths } from "./paths.ts";
 
 export const main: ToolMain = async (argv, ctx) => {
-  const log = Logger.create();
+  const { log } = ctx;
   if (argv[0] === "--help" || argv[0] === "-h") {
     process.stdout.write("Usage: cloud-provider.sh\n\nFills in the Azure values of /etc/kubernetes/cloud-config from the instance metadata service and the\nAzure Resource Manager API, with the client credentials of that file. Rewrites it only when every value was found.\n");
     return 0;
@@ -25,7 +24,6 @@ export const main: ToolMain = async (argv, ctx) => {
     log.info("Azure cloud config updated", { file: paths.cloudConfig });
     return 0;
   } catch (e) {
-    log.fatal(messageOf(e));
-    return isRkeToolsError(e) ? e.exitCode : 1;
+    return reportFailure(log, e);
   }
 };

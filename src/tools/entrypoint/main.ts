@@ -3,8 +3,7 @@
  * container (docs/contract.md §a.1). Gather the host facts the component's rules need, plan, act; the last
  * action replaces this process with the component (same PID) or supervises cri-dockerd + kubelet.
  */
-import { isRkeToolsError, messageOf } from "../../errors.ts";
-import { Logger } from "../../log/logger.ts";
+import { reportFailure } from "../../cli/failure.ts";
 import type { ToolMain } from "../tool.ts";
 import { act } from "./act.ts";
 import { gatherFacts } from "./facts.ts";
@@ -12,7 +11,7 @@ import { entrypointPaths } from "./paths.ts";
 import { plan } from "./plan.ts";
 
 export const main: ToolMain = async (argv, ctx) => {
-  const log = Logger.create();
+  const { log } = ctx;
   log.addSecret(ctx.env.RKE_KUBELET_DOCKER_CONFIG);
   if (argv.length === 0 || argv[0] === "") {
     log.fatal("entrypoint.sh needs the command to start as its first argument (kube-apiserver, kube-controller-manager, kube-scheduler, kubelet or kube-proxy)");
@@ -23,7 +22,6 @@ export const main: ToolMain = async (argv, ctx) => {
     const facts = await gatherFacts(argv, ctx.env, paths, { signal: ctx.signal, log });
     return await act(plan(argv, ctx.env, facts), { env: ctx.env, paths, log, signal: ctx.signal });
   } catch (e) {
-    log.fatal(messageOf(e));
-    return isRkeToolsError(e) ? e.exitCode : 1;
+    return reportFailure(log, e);
   }
 };

@@ -20,4 +20,4 @@ export const app = defineCommand({
   subCommands: { "etcd-backup": etcdBackup },
 });
 
-export const main: ToolMain = (argv, ctx) => runShell(app, argv, { env: ctx.env, signal: ctx.signal, version: versionLine });
+export const main: ToolMain = (argv, ctx) => runShell(app, argv, { env: ctx.env, signal: ctx.signal, log: ctx.log, version: versionLine });

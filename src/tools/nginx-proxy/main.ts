@@ -50,5 +50,5 @@ export const main: ToolMain = (argv, ctx) =>
       log.info("Starting nginx", { program: nginx });
       execNginx(nginx, s, env);
     },
-    { env: ctx.env, signal: ctx.signal },
+    ctx,
   );

@@ -23,5 +23,5 @@ export const main: ToolMain = (argv, ctx) =>
       if (command.length === 0 || (command.length === 1 && command[0] === "norun")) return 0;
       execvp(command[0]!, command, env);
     },
-    { env: ctx.env, signal: ctx.signal },
+    ctx,
   );

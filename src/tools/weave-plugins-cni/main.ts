@@ -34,5 +34,5 @@ export const main: ToolMain = (_argv, ctx) =>
       await untilAborted(signal);
       log.info("Stopping on signal");
     },
-    { env: ctx.env, signal: ctx.signal },
+    ctx,
   );
