@@ -1,12 +1,15 @@
 /**
- * Commands as data, on citty: a leaf command declares its Go-style flags once; the wrapper turns them
- * into citty args (for help) and parses the raw arguments with the Go grammar (go-flags.ts) before
- * calling the command's `run`, which calls library code and returns an exit code.
+ * Commands as data, on citty: a leaf command declares its Go-style flags once; the wrapper parses the
+ * raw arguments with the Go grammar (go-flags.ts) — citty declares no args for it, so it does not
+ * parse them a second time — and calls the command's `run`, which calls library code and returns an
+ * exit code. That code (or SHOW_HELP) is the citty command's return value, which the shell reads
+ * from `runCommand`.
  */
 import { defineCommand, type ArgsDef, type CommandDef, type Resolvable } from "citty";
+
 import type { Logger } from "../log/logger.ts";
 import type { Flag, FlagValues } from "./flag.ts";
-import { describeFlag, parseGoFlags } from "./go-flags.ts";
+import { parseGoFlags } from "./go-flags.ts";
 
 export interface RunContext<F extends readonly Flag[]> {
   flags: FlagValues<F>;
@@ -35,10 +38,11 @@ export interface ShellData {
   log: Logger;
   env: Record<string, string | undefined>;
   signal: AbortSignal;
-  /** Set by the command wrapper: lets the shell print usage for this command on a UsageError. */
-  current?: CommandDef<ArgsDef>;
-  exitCode?: number;
 }
+
+/** A command's result asking the shell to print its help (`-h`, `--help`, `-help` among its flags). */
+export const SHOW_HELP = Symbol("show help");
+export type CommandResult = number | typeof SHOW_HELP;
 
 const GO_FLAGS = Symbol.for("rke-tools.goFlags");
 
@@ -47,23 +51,13 @@ export function goFlagsOf(cmd: CommandDef<ArgsDef>): readonly Flag[] | undefined
 }
 
 export function defineGoCommand<const F extends readonly Flag[]>(spec: GoCommandSpec<F>): CommandDef<ArgsDef> {
-  const args: ArgsDef = {};
-  for (const f of spec.flags) {
-    args[f.name] = { type: f.kind === "bool" ? "boolean" : "string", description: describeFlag(f) };
-  }
   const cmd: CommandDef<ArgsDef> = defineCommand({
     meta: { name: spec.name, description: spec.description, alias: spec.aliases, hidden: spec.hidden },
-    args,
-    run: async (ctx) => {
+    run: async (ctx): Promise<CommandResult> => {
       const data = ctx.data as ShellData;
-      data.current = cmd;
       const parsed = parseGoFlags(ctx.rawArgs, spec.flags, data.env);
-      if (parsed.help) {
-        data.exitCode = -1; // the shell prints this command's help
-        return;
-      }
-      const code = await spec.run({ ...parsed, flags: parsed.values, log: data.log, env: data.env, signal: data.signal });
-      data.exitCode = code ?? 0;
+      if (parsed.help) return SHOW_HELP;
+      return (await spec.run({ ...parsed, flags: parsed.values, log: data.log, env: data.env, signal: data.signal })) ?? 0;
     },
   });
   (cmd as { [GO_FLAGS]?: readonly Flag[] })[GO_FLAGS] = spec.flags;

@@ -10,7 +10,7 @@ import { writeSync } from "node:fs";
 import { renderUsage, runCommand, type ArgsDef, type CommandDef, type CommandMeta } from "citty";
 import { ErrorCode, isRkeToolsError } from "../errors.ts";
 import { Logger } from "../log/logger.ts";
-import { goFlagsOf, type ShellData } from "./command.ts";
+import { goFlagsOf, SHOW_HELP, type CommandResult, type ShellData } from "./command.ts";
 import { reportFailure } from "./failure.ts";
 import { describeFlag } from "./go-flags.ts";
 
@@ -127,15 +127,16 @@ export async function runShell(root: Cmd, argv: readonly string[], opts: ShellOp
 
   const data: ShellData = { log, env, signal };
   try {
-    await runCommand(cmd, { rawArgs: rest, data });
-    if (data.exitCode === -1) {
+    // The shell walked to the leaf itself: citty 0.2's nested runCommand passes neither `data` nor the result on.
+    const { result } = (await runCommand(cmd, { rawArgs: rest, data })) as { result: CommandResult };
+    if (result === SHOW_HELP) {
       out(await helpText(cmd, path));
       return 0;
     }
-    return data.exitCode ?? 0;
+    return result;
   } catch (e) {
     if (isRkeToolsError(e, ErrorCode.Usage)) {
-      out(`Incorrect Usage: ${e.message}\n\n${await helpText(data.current ?? cmd, path)}`);
+      out(`Incorrect Usage: ${e.message}\n\n${await helpText(cmd, path)}`);
       log.fatal(e.message);
       return 1;
     }
