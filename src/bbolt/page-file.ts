@@ -1,0 +1,46 @@
+/**
+ * Pages of a bbolt file by positioned reads: nothing is mapped or buffered whole, so an 8 GiB
+ * database costs what one walk's stack of pages costs.
+ */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { PAGE_HEADER_SIZE, pageHeader, type PageHeader } from "./layout.ts";
+
+export class PageFile {
+  readonly size: number;
+  private readonly fd: number;
+  pageSize = 4096;
+  /** Bytes read so far, for the report. */
+  bytesRead = 0;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, "r");
+    this.size = fstatSync(this.fd).size;
+  }
+
+  /** Up to `length` bytes at `offset` (fewer at the end of the file). */
+  read(offset: number, length: number): Buffer {
+    const b = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(this.fd, b, got, length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    this.bytesRead += got;
+    return got === length ? b : b.subarray(0, got);
+  }
+
+  /** Page `id` with its overflow pages when `withOverflow` allows them (the caller checked the bounds). */
+  page(id: number, withOverflow: (h: PageHeader) => boolean): { header: PageHeader; data: Buffer } {
+    const first = this.read(id * this.pageSize, this.pageSize);
+    if (first.byteLength < PAGE_HEADER_SIZE) return { header: { id: -1, flags: 0, count: 0, overflow: 0 }, data: first };
+    const header = pageHeader(first);
+    if (header.overflow === 0 || !withOverflow(header)) return { header, data: first };
+    const rest = this.read((id + 1) * this.pageSize, header.overflow * this.pageSize);
+    return { header, data: Buffer.concat([first, rest]) };
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
