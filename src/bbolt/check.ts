@@ -11,7 +11,7 @@ import { NO_FREELIST } from "./layout.ts";
 import { readMetas } from "./meta.ts";
 import { PageFile } from "./page-file.ts";
 import { Problems, type Problem } from "./problems.ts";
-import { PageBits, TreeWalker } from "./tree.ts";
+import { PageBits, ROOT_BUCKET, TreeWalker } from "./tree.ts";
 
 export interface BoltCheck {
   path: string;
@@ -37,10 +37,11 @@ export interface BoltCheck {
 /** The buckets every etcd backend has (mvcc's key index and the consistent index). */
 export const ETCD_BUCKETS = ["key", "meta"];
 
-export async function checkBolt(path: string, opts: { signal?: AbortSignal } = {}): Promise<BoltCheck> {
+/** Checks the file at `path`, or the open descriptor `fd` (an unlinked copy) reported as `path`. */
+export async function checkBolt(path: string, opts: { signal?: AbortSignal; fd?: number } = {}): Promise<BoltCheck> {
   let file: PageFile;
   try {
-    file = new PageFile(path);
+    file = new PageFile(path, opts.fd);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw new RkeToolsError(err.code === "ENOENT" ? ErrorCode.NotFound : ErrorCode.Io, `Cannot check ${path}: ${err.message}`, { cause: e });
@@ -82,7 +83,7 @@ async function check(file: PageFile, signal?: AbortSignal): Promise<BoltCheck> {
   report.freelist = kept ? "kept" : "not kept";
 
   const etcd = new EtcdStatusAccumulator(problems);
-  await walker.bucket("(root)", meta.root, undefined, etcd.root);
+  await walker.bucket(ROOT_BUCKET, meta.root, undefined, etcd.root);
   report.buckets = etcd.buckets;
   report.status = etcd.status(bytes);
   for (const name of ETCD_BUCKETS) {

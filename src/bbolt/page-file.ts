@@ -8,12 +8,18 @@ import { PAGE_HEADER_SIZE, pageHeader, type PageHeader } from "./layout.ts";
 export class PageFile {
   readonly size: number;
   private readonly fd: number;
+  private readonly owned: boolean;
   pageSize = 4096;
   /** Bytes read so far, for the report. */
   bytesRead = 0;
 
-  constructor(readonly path: string) {
-    this.fd = openSync(path, "r");
+  /** Opens `path`, or reads the descriptor `fd` (left open on close) and names it `path`. */
+  constructor(
+    readonly path: string,
+    fd?: number,
+  ) {
+    this.owned = fd === undefined;
+    this.fd = fd ?? openSync(path, "r");
     this.size = fstatSync(this.fd).size;
   }
 
@@ -41,6 +47,6 @@ export class PageFile {
   }
 
   close(): void {
-    closeSync(this.fd);
+    if (this.owned) closeSync(this.fd);
   }
 }

@@ -8,6 +8,9 @@ import { BUCKET_HEADER_SIZE, BUCKET_LEAF_FLAG, ELEMENT_SIZE, PAGE_HEADER_SIZE, P
 import type { PageFile } from "./page-file.ts";
 import type { Problems } from "./problems.ts";
 
+/** The name messages give the root bucket; top-level buckets are named alone ("key", not "(root)/key"). */
+export const ROOT_BUCKET = "(root)";
+
 export interface LeafEntry {
   key: Buffer;
   /** The page (and element) it is on, for messages. */
@@ -139,7 +142,8 @@ export class TreeWalker {
       const value = data.subarray(start + ksize, start + ksize + vsize);
       const isBucket = (data.readUInt32LE(at) & BUCKET_LEAF_FLAG) !== 0;
       const inner = visit({ key, value, isBucket, where: `${where} element ${i}` });
-      if (isBucket) await this.nested(`${bucket}/${key.toString("latin1")}`, value, where, inner ?? (() => {}));
+      const child = bucket === ROOT_BUCKET ? key.toString("latin1") : `${bucket}/${key.toString("latin1")}`;
+      if (isBucket) await this.nested(child, value, where, inner ?? (() => {}));
       prev = key;
     }
   }

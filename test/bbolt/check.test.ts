@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkBolt, type BoltCheck } from "../../src/bbolt/check.ts";
+import { makeBoltSnapshot } from "../support/bbolt.ts";
 import { describeWith } from "../support/components.ts";
 import { etcdComponents, startEtcd, type EtcdServer } from "../support/etcd.ts";
 import { PS, bucketRoot, flip, hwm, keyAt, noFreelist, pages, resealTrailer, setMeta64, withFreelist } from "./damage.ts";
@@ -164,6 +165,12 @@ describeWith(etcdComponents, "bbolt check and status on real etcd snapshots", ()
     db.write("metb", at); // still sorted last
     const c = await check("no-meta.db", resealTrailer(db));
     expect(c.lines).toEqual(["bucket meta: missing: every etcd database has it (not an etcd snapshot, or its root page is damaged)"]);
+  });
+
+  test("the small etcd-shaped file other tests use (test/support/bbolt.ts): etcdctl reads it, we agree", async () => {
+    const c = await check("made.db", makeBoltSnapshot(100_000));
+    expect(c.lines).toEqual([]);
+    expect(c.status).toEqual(etcdctlStatus(join(dir, "made.db")));
   });
 
   test("not a database at all", async () => {

@@ -3,7 +3,7 @@
  * SHA-256 stored at upload shown and checked, a damaged object refused, nothing left behind.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ArchiveFormat } from "../../src/archive/format.ts";
@@ -13,6 +13,7 @@ import { createS3Client } from "../../src/s3/client.ts";
 import { s3ConfigFromFlags } from "../../src/s3/config.ts";
 import { uploadSnapshot } from "../../src/s3/upload.ts";
 import { lastLine, runTool } from "../support/bin.ts";
+import { makeBoltSnapshot } from "../support/bbolt.ts";
 import { writeGoZip } from "../support/go-zip.ts";
 import { describeWith } from "../support/components.ts";
 import { captureLog, createBucket, gatewayFlags, putObject, removeBucket, s3Gateway } from "../support/s3.ts";
@@ -23,15 +24,14 @@ let bucket: string;
 let dirs: Dirs;
 let args: string[];
 
-/** An etcd-like snapshot: random bytes, then the SHA-256 of them. */
-function fakeSnapshot(n: number): Buffer {
-  const body = randomBytes(n);
-  return Buffer.concat([body, createHash("sha256").update(body).digest()]);
-}
+/** An etcd-shaped bbolt file of about `n` bytes, with etcd's SHA-256 trailer. */
+const fakeSnapshot = (n: number) => makeBoltSnapshot(n);
+/** The smallest RKE cluster state (verify reads the state file as one). */
+const STATE = Buffer.from('{"desiredState":{},"currentState":{}}');
 
 async function makeTar(path: string, format: Exclude<ArchiveFormat, "zip">, name: string, data: Buffer): Promise<void> {
   const file = await AtomicFile.create(path);
-  await writeSnapshotTar(file, format, { name, snapshot: (async function* () { yield data; })(), snapshotSize: () => data.byteLength, state: { data: Buffer.from("{}"), mode: 0o400 } });
+  await writeSnapshotTar(file, format, { name, snapshot: (async function* () { yield data; })(), snapshotSize: () => data.byteLength, state: { data: STATE, mode: 0o400 } });
   await file.commit();
 }
 
@@ -47,7 +47,8 @@ describeWith([s3Gateway], "list and verify in S3", () => {
     const client = await createS3Client(s3ConfigFromFlags(flags, {}, { log }), { log });
     const src = join(dirs.root, "src");
     mkdirSync(src);
-    await makeTar(join(src, "good.tar.zst"), "tar.zst", "good", fakeSnapshot(300_000));
+    // Small: list reads the first 64 KiB of a tar.zst, and a bbolt file's first zstd block can be larger.
+    await makeTar(join(src, "good.tar.zst"), "tar.zst", "good", fakeSnapshot(40_000));
     await uploadSnapshot(client, join(src, "good.tar.zst"), `${FOLDER}/good.tar.zst`, { log });
     await makeTar(join(src, "plain.tar.gz"), "tar.gz", "plain", fakeSnapshot(200_000));
     putObject(bucket, `${FOLDER}/plain.tar.gz`, join(src, "plain.tar.gz")); // no digest stored (as the original uploads)
@@ -61,7 +62,7 @@ describeWith([s3Gateway], "list and verify in S3", () => {
     putObject(bucket, `${FOLDER}/bad.tar.zst`, join(src, "bad-bytes"), [`x-amz-meta-sha256: ${sha}`]);
     putObject(bucket, "outside-the-folder.tar.zst", join(src, "good.tar.zst"));
     // Zips keep their directory at the end, well past the first 64 KiB list reads for the format.
-    const state = { name: "/etc/kubernetes/zipped.rkestate", data: Buffer.from("{}"), mode: 0o100400 };
+    const state = { name: "/etc/kubernetes/zipped.rkestate", data: STATE, mode: 0o100400 };
     await writeGoZip(join(src, "zipped.zip"), [{ name: "/backup/zipped", data: fakeSnapshot(300_000) }, state]);
     await uploadSnapshot(client, join(src, "zipped.zip"), `${FOLDER}/zipped.zip`, { log });
     await writeGoZip(join(src, "nostate.zip"), [{ name: "/backup/nostate", data: fakeSnapshot(300_000) }]);

@@ -4,7 +4,8 @@
  * line otherwise.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { copyFileSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ArchiveFormat } from "../../src/archive/format.ts";
 import { snapshotEntryName, stateEntryName } from "../../src/archive/layout.ts";
@@ -200,4 +201,82 @@ describeWith(etcdComponents, "verify and list", () => {
     expect(r.code).toBe(1);
     expect(lastLine(r.stderr)).toContain('invalid value \\"yaml\\" for flag -output: must be text or json');
   });
+  /** What `etcdctl snapshot status -w json` prints for the raw snapshot: the reference. */
+  const etcdctlStatus = () => {
+    const r = Bun.spawnSync(["etcdctl", "snapshot", "status", "-w", "json", join(dirs.root, "etcdctl.db")], { env: { PATH: process.env.PATH, ETCDCTL_API: "3" } });
+    expect(r.exitCode).toBe(0);
+    return JSON.parse(r.stdout.toString()) as { hash: number; revision: number; totalKey: number; totalSize: number };
+  };
+
+  /** RKE's full cluster state with real PEM (test PKI): the CA with its key, kube-node, one etcd member. */
+  const fullState = () => {
+    const pki = etcd.pki;
+    const pair = (c: { cert: string; key: string }) => ({ certificatePEM: pki.read(c.cert), keyPEM: pki.read(c.key) });
+    const bundle = { "kube-ca": { certificatePEM: pki.read(pki.ca), keyPEM: pki.read(pki.caKey) }, "kube-node": pair(pki.node), "kube-etcd-127-0-0-1": pair(pki.server) };
+    const rkeConfig = { nodes: [{ address: "127.0.0.1", role: ["etcd", "controlplane", "worker"] }] };
+    return Buffer.from(JSON.stringify({ desiredState: { rkeConfig, certificatesBundle: bundle }, currentState: { rkeConfig, certificatesBundle: bundle } }));
+  };
+
+  for (const format of ["zip", "tar.gz", "tar.zst", "raw"] as const) {
+    test(`${format}: the etcd database's hash, revision, keys and size are etcdctl snapshot status's; the folder is left as it was`, async () => {
+      const name = `db-${format.replace(".", "-")}`;
+      const file = format === "raw" ? name : `${name}.${format}`;
+      if (format === "zip") await makeZip(join(dirs.backup, file), name, snapshot, fullState());
+      else if (format === "raw") copyFileSync(join(dirs.root, "etcdctl.db"), join(dirs.backup, file));
+      else await makeTar(join(dirs.backup, file), format, name, snapshot, fullState());
+      const before = readdirSync(dirs.backup).sort();
+      const ref = etcdctlStatus();
+      const r = await verify(name);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`ok +etcd database +hash ${ref.hash}, revision ${ref.revision}, ${ref.totalKey} keys, ${ref.totalSize} bytes \\(as etcdctl snapshot status\\); \\d+ pages of 4096 bytes`));
+      if (format !== "raw") expect(r.stdout).toMatch(/ok +certificates +currentState carries kube-ca with its key, kube-node and 1 etcd certificates \(3 in all\)/);
+      expect(r.stdout).not.toContain("BEGIN");
+      const json = JSON.parse((await verify(name, ["--output", "json"])).stdout);
+      expect(json[0].database.status).toEqual(ref);
+      expect(json[0].database.problems).toEqual([]);
+      if (format !== "raw") expect(json[0].state).toMatchObject({ ca: true, nodeCertificate: true, etcdCertificates: 1, nodes: 1 });
+      expect(readdirSync(dirs.backup).sort()).toEqual(before);
+    });
+  }
+
+  test("no state file, or one without certificates: a warning, exit 0", async () => {
+    await makeTar(join(dirs.backup, "no-state.tar.zst"), "tar.zst", "no-state", snapshot);
+    let r = await verify("no-state");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/WARN +state file +no entry etc\/kubernetes\/no-state\.rkestate: a restore takes the cluster state from elsewhere/);
+    await makeZip(join(dirs.backup, "no-certs.zip"), "no-certs", snapshot, STATE);
+    r = await verify("no-certs");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/WARN +certificates +currentState lacks the CA \(kube-ca with its key\), kube-node: /);
+    await makeZip(join(dirs.backup, "not-state.zip"), "not-state", snapshot, Buffer.from("[1,2]"));
+    r = await verify("not-state");
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain("state file: /etc/kubernetes/not-state.rkestate: JSON, but not RKE's cluster state (no desiredState or currentState)");
+  });
+
+  test("a database damaged under a resealed trailer: the bbolt check names the page, exit 1", async () => {
+    const bad = Buffer.from(snapshot);
+    const root = Number(bad.readBigUInt64LE(16 + 16));
+    bad.writeBigUInt64LE(bad.readBigUInt64LE(16 + 40) + 7n, findKeyBucketValue(bad, root)); // the key bucket's root: past the mark
+    const body = bad.subarray(0, bad.byteLength - 32);
+    const resealed = Buffer.concat([body, createHash("sha256").update(body).digest()]);
+    await makeZip(join(dirs.backup, "bad-db.zip"), "bad-db", resealed, STATE);
+    const r = await verify("bad-db");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/ok +etcd SHA-256 trailer/);
+    expect(lastLine(r.stderr)).toMatch(new RegExp(`Cannot verify snapshot bad-db: ${join(dirs.backup, "bad-db.zip")}: etcd database: page \\d+: is past the high-water mark \\(the database is pages 0-\\d+\\), referenced from bucket key`));
+    expect(readdirSync(dirs.backup).filter((n) => n.includes("bad-db"))).toEqual(["bad-db.zip"]);
+  });
 });
+
+/** Offset of the `key` bucket's root page id in the root leaf (its value: root u64, sequence u64). */
+function findKeyBucketValue(db: Buffer, root: number): number {
+  const page = root * 4096;
+  for (let i = 0; i < db.readUInt16LE(page + 10); i++) {
+    const e = page + 16 + i * 16;
+    const at = e + db.readUInt32LE(e + 4);
+    const ksize = db.readUInt32LE(e + 8);
+    if (db.toString("latin1", at, at + ksize) === "key") return at + ksize;
+  }
+  throw new Error("no key bucket");
+}

@@ -4,7 +4,7 @@
  * the child (a file appearing, growing, a byte served) and then a few random milliseconds more.
  * The extra delay is fault timing, not synchronisation: the run is checked whatever point it hit.
  */
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isTempName } from "../../src/fs/atomic.ts";
 import { spawnTool, type SpawnedTool } from "../support/bin.ts";
@@ -54,6 +54,21 @@ const names = (dir: string) => {
   }
 };
 
+/** Sizes of the files `pid` holds open that were in `dir` and are unlinked (Linux /proc). */
+export function unlinkedFiles(pid: number, dir: string): number[] {
+  const fdDir = `/proc/${pid}/fd`;
+  const sizes: number[] = [];
+  for (const fd of names(fdDir)) {
+    try {
+      const target = readlinkSync(join(fdDir, fd));
+      if (target.startsWith(`${dir}/`) && target.endsWith(" (deleted)")) sizes.push(statSync(join(fdDir, fd)).size);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return sizes;
+}
+
 /** Progress points that tests combine. */
 export const at = {
   /** Right after the spawn: start-up, flag parsing, TLS set-up, health checks. */
@@ -65,6 +80,11 @@ export const at = {
     until(c, () => names(dir).some((n) => isTempName(n) && (statSync(join(dir, n), { throwIfNoEntry: false })?.size ?? 0) >= bytes)),
   /** `path` exists (a final name appeared: the window between rename and exit). */
   file: (path: string): Progress => (c) => until(c, () => statSync(path, { throwIfNoEntry: false }) !== undefined),
+  /**
+   * The child holds open a file in `dir` that has no name any more (unlinked after creation, as
+   * verify's copy of a database), of at least `bytes` bytes.
+   */
+  unlinkedIn: (dir: string, bytes = 0): Progress => (c) => until(c, () => unlinkedFiles(c.proc.pid, dir).some((size) => size >= bytes)),
   /** The child's stderr contains `text`. */
   log: (text: string): Progress => (c) => until(c, () => c.stderr().includes(text)),
   /** Any condition the test can observe (e.g. bytes a server has sent). */

@@ -58,7 +58,7 @@ export function renderVerify(reports: VerifyReport[], output: Output): string {
   if (output === "json") return JSON.stringify(reports, null, 2) + "\n";
   return reports
     .map((r) => {
-      const rows = r.checks.map((c) => [c.status === "ok" ? "ok" : c.status === "fail" ? "FAIL" : "-", c.check, c.detail]);
+      const rows = r.checks.map((c) => [c.status === "ok" ? "ok" : c.status === "fail" ? "FAIL" : c.status === "warn" ? "WARN" : "-", c.check, c.detail]);
       return `${r.target}: ${r.ok ? "verified" : "FAILED"}\n${table(rows, "  ")}`;
     })
     .join("\n");

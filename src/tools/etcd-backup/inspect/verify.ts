@@ -9,10 +9,14 @@ import { basename } from "node:path";
 import { entryNames, formatFromMagic, parseArchiveFileName, readHead } from "../../../archive/format.ts";
 import { sameEntryName } from "../../../archive/tar-reader.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
+import { checkBolt, type BoltCheck } from "../../../bbolt/check.ts";
+import { DatabaseCopy, databaseChecks } from "./database.ts";
 import { walkEntries, type StoredFormat } from "./entries.ts";
+import { stateChecks, summarizeState, type StateSummary } from "./state-file.ts";
 import { TrailerCheck } from "./trailer.ts";
 
-export type CheckStatus = "ok" | "fail" | "skip";
+/** "warn": worth knowing, not a reason to fail (no state file, no certificates in it). */
+export type CheckStatus = "ok" | "fail" | "warn" | "skip";
 
 export interface Check {
   check: string;
@@ -29,6 +33,10 @@ export interface VerifyReport {
   ok: boolean;
   archiveSha256?: string;
   snapshotSha256?: string;
+  /** The etcd database: bbolt's structure and what etcdctl snapshot status prints. */
+  database?: BoltCheck;
+  /** The state file's shape and which certificates it carries (names only). */
+  state?: StateSummary;
 }
 
 export interface VerifyOptions {
@@ -65,6 +73,20 @@ export async function verifySnapshotFile(path: string, name: string, opts: Verif
   const note = named && named !== format ? `; the file name says ${named}, readers go by the bytes` : "";
   checks.push({ check: "format", status: "ok", detail: `${format} (${magic})${note}` });
 
+  let copy: DatabaseCopy | undefined;
+  try {
+    await readChecks(path, name, format, report, opts, (c) => (copy = c));
+  } finally {
+    copy?.close();
+  }
+  report.ok = checks.every((c) => c.status !== "fail");
+  return report;
+}
+
+/** The entries' checks: integrity, snapshot, trailer, database, state file, stored SHA-256. */
+async function readChecks(path: string, name: string, format: StoredFormat, report: VerifyReport, opts: VerifyOptions, onCopy: (c: DatabaseCopy) => void): Promise<void> {
+  const checks = report.checks;
+  let copy: DatabaseCopy | undefined;
   const names = entryNames(name, format === "zip" ? "zip" : "tar.zst");
   const archiveHash = createHash("sha256");
   let trailerCheck: TrailerCheck | undefined;
@@ -80,7 +102,11 @@ export async function verifySnapshotFile(path: string, name: string, opts: Verif
       (entry) => {
         if (format === "raw" || (!trailerCheck && sameEntryName(entry, names.snapshot))) {
           snapshotEntry = format === "raw" ? basename(path) : entry;
-          return (trailerCheck = new TrailerCheck());
+          trailerCheck = new TrailerCheck();
+          if (format === "raw") return trailerCheck; // read by position where it is
+          const [trailer, db] = [trailerCheck, (copy = new DatabaseCopy(path))];
+          onCopy(db);
+          return { write: (c) => (trailer.write(c), db.write(c)) };
         }
         if (stateEntry === undefined && sameEntryName(entry, names.state)) {
           stateEntry = entry;
@@ -100,7 +126,7 @@ export async function verifySnapshotFile(path: string, name: string, opts: Verif
   } catch (e) {
     if (opts.signal?.aborted) throw e;
     checks.push({ check: "integrity", status: "fail", detail: messageOf(e) });
-    return report;
+    return;
   }
   report.archiveSha256 = archiveHash.digest("hex");
   const snapshot = trailerCheck && { entry: snapshotEntry, trailer: trailerCheck.result() };
@@ -119,15 +145,16 @@ export async function verifySnapshotFile(path: string, name: string, opts: Verif
           ? { check: "etcd SHA-256 trailer", status: "ok", detail: `matches: ${t.trailer}` }
           : { check: "etcd SHA-256 trailer", status: "fail", detail: `trailer ${t.trailer}, but the data hashes to ${t.computed}` },
     );
+    report.database = copy ? await copy.check(`${path}:${snapshot.entry}`, opts.signal) : await checkBolt(path, { signal: opts.signal });
+    checks.push(...databaseChecks(report.database));
   }
   if (format !== "raw") {
-    checks.push(
-      !state
-        ? { check: "state file", status: "skip", detail: `no entry ${names.state}` }
-        : state.json
-          ? { check: "state file", status: "ok", detail: `${state.entry}, ${state.size} bytes of JSON` }
-          : { check: "state file", status: "fail", detail: `${state.entry} is not JSON: ${state.why}` },
-    );
+    if (!state) checks.push({ check: "state file", status: "warn", detail: `no entry ${names.state}: a restore takes the cluster state from elsewhere` });
+    else if (!state.json) checks.push({ check: "state file", status: "fail", detail: `${state.entry} is not JSON: ${state.why}` });
+    else {
+      report.state = summarizeState(state.json);
+      checks.push(...stateChecks(state.entry, state.size, report.state));
+    }
   }
   if (opts.stored) {
     const same = opts.stored.sha256.toLowerCase() === report.archiveSha256;
@@ -139,16 +166,13 @@ export async function verifySnapshotFile(path: string, name: string, opts: Verif
   } else {
     checks.push({ check: "stored SHA-256", status: "skip", detail: `none stored; archive SHA-256 ${report.archiveSha256}` });
   }
-  report.ok = checks.every((c) => c.status !== "fail");
-  return report;
 }
 
-function parseState(entry: string, size: number, parts: Buffer[]): { entry: string; size: number; json: boolean; why?: string } {
-  if (size > MAX_STATE_BYTES) return { entry, size, json: false, why: `larger than ${MAX_STATE_BYTES} bytes` };
+function parseState(entry: string, size: number, parts: Buffer[]): { entry: string; size: number; json?: unknown; why?: string } {
+  if (size > MAX_STATE_BYTES) return { entry, size, why: `larger than ${MAX_STATE_BYTES} bytes` };
   try {
-    JSON.parse(Buffer.concat(parts).toString("utf8"));
-    return { entry, size, json: true };
+    return { entry, size, json: JSON.parse(Buffer.concat(parts).toString("utf8")) ?? {} };
   } catch (e) {
-    return { entry, size, json: false, why: messageOf(e) };
+    return { entry, size, why: messageOf(e) };
   }
 }
