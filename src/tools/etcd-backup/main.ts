@@ -13,6 +13,7 @@ const etcdBackup = defineGroup("etcd-backup", "Perform etcd backup tools", {
   serve: () => import("./commands/serve.ts").then((m) => m.default),
   list: () => import("./commands/list.ts").then((m) => m.default),
   verify: () => import("./commands/verify.ts").then((m) => m.default),
+  convert: () => import("./commands/convert.ts").then((m) => m.default),
 });
 
 export const app = defineCommand({
