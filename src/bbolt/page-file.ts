@@ -26,14 +26,20 @@ export class PageFile {
   /** Up to `length` bytes at `offset` (fewer at the end of the file). */
   read(offset: number, length: number): Buffer {
     const b = Buffer.allocUnsafe(length);
+    const got = this.readInto(b, 0, offset);
+    return got === length ? b : b.subarray(0, got);
+  }
+
+  /** Fills `b` from `at` on with the bytes at `offset`; returns how many it got. */
+  private readInto(b: Buffer, at: number, offset: number): number {
     let got = 0;
-    while (got < length) {
-      const n = readSync(this.fd, b, got, length - got, offset + got);
+    while (at + got < b.byteLength) {
+      const n = readSync(this.fd, b, at + got, b.byteLength - at - got, offset + got);
       if (n === 0) break;
       got += n;
     }
     this.bytesRead += got;
-    return got === length ? b : b.subarray(0, got);
+    return at + got;
   }
 
   /** Page `id` with its overflow pages when `withOverflow` allows them (the caller checked the bounds). */
@@ -42,8 +48,11 @@ export class PageFile {
     if (first.byteLength < PAGE_HEADER_SIZE) return { header: { id: -1, flags: 0, count: 0, overflow: 0 }, data: first };
     const header = pageHeader(first);
     if (header.overflow === 0 || !withOverflow(header)) return { header, data: first };
-    const rest = this.read((id + 1) * this.pageSize, header.overflow * this.pageSize);
-    return { header, data: Buffer.concat([first, rest]) };
+    // The rest straight into the whole page's buffer: values of etcd objects are mostly overflow.
+    const whole = Buffer.allocUnsafe((1 + header.overflow) * this.pageSize);
+    first.copy(whole);
+    const got = this.readInto(whole, this.pageSize, (id + 1) * this.pageSize);
+    return { header, data: got === whole.byteLength ? whole : whole.subarray(0, got) };
   }
 
   close(): void {
