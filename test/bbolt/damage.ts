@@ -103,3 +103,10 @@ export function bucketRoot(db: Buffer, name: string): Page {
 export function flip(db: Buffer, at: number, mask: number): void {
   db.writeUInt8(db.readUInt8(at) ^ mask, at);
 }
+
+/** The leaf pages under `top` (a bucket's root), by its branch elements: only pages in use. */
+export function leavesUnder(db: Buffer, top: Page): Page[] {
+  if (top.flags === 2) return [top];
+  const byId = new Map(pages(db).map((p) => [p.id, p]));
+  return Array.from({ length: top.count }, (_, i) => byId.get(Number(db.readBigUInt64LE(top.offset + 16 + i * 16 + 8)))!).flatMap((p) => leavesUnder(db, p));
+}
