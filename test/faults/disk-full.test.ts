@@ -77,6 +77,16 @@ describeWith([isRoot, hasCommand("python3", "apt-get install python3"), hasComma
     expect(readdirSync(backup)).toEqual([`${name}.zip`]);
   });
 
+  test("verify of a zip in a /backup with no room for its database copy: the database unchecked (a warning), the rest checked, nothing left", async () => {
+    const backup = small("verify", "20m");
+    copyFileSync(zip, join(backup, `${name}.zip`));
+    const r = await runTool("rke-etcd-backup", ["etcd-backup", "verify", "--name", name], { env: env({ backup }) });
+    expect(r.stdout).toMatch(/ok +etcd SHA-256 trailer +matches/);
+    expect(r.stdout).toMatch(/WARN +etcd database +not checked: cannot write its temporary copy: no space left on device \(the check needs room for the uncompressed snapshot beside the archive\)/);
+    expect(r.code).toBe(0);
+    expect(readdirSync(backup)).toEqual([`${name}.zip`]);
+  });
+
   test("extractstatefile into a /tmp too small for the state file", async () => {
     const backup = join(root, "state-backup");
     mkdirSync(backup);

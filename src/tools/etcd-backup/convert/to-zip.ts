@@ -55,7 +55,8 @@ export async function convertToZip(backupDir: string, name: string, opts: { sign
     });
     await zip.finish();
     const report = await verifySnapshotFile(file.tempPath, name, { signal: opts.signal });
-    const failed = report.checks.find((c) => c.status === "fail");
+    // A warning on the state file stays a warning; an unchecked database does not pass.
+    const failed = report.checks.find((c) => c.status === "fail" || (c.check === "etcd database" && c.status !== "ok"));
     if (failed) throw fail(ErrorCode.Archive, `the zip written from ${source} does not verify: ${failed.check}: ${failed.detail}`);
     await file.commit();
     return { source, zip: zipPath, report: { ...report, target: zipPath } };

@@ -3,45 +3,60 @@
  * position, so it is copied, as it streams past for the other checks, to a temporary file in the
  * archive's folder that is unlinked as soon as it is open: its blocks are freed when the descriptor
  * closes, however the process ends (kill -9 included), and no name is left for anyone to find.
+ * Where there is no room for it, the database goes unchecked with a warning; the other checks stand.
  */
-import { closeSync, openSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, openSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 import { checkBolt, type BoltCheck } from "../../../bbolt/check.ts";
-import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import { tempPathFor } from "../../../fs/atomic.ts";
 import type { Check } from "./verify.ts";
 
 export class DatabaseCopy {
-  private readonly fd: number;
-  private closed = false;
+  private fd: number | undefined;
+  /** Why the copy could not be made (a read-only or full folder): the database goes unchecked. */
+  failure?: string;
 
-  /** `next to`: the archive, whose folder holds the copy (same disk as what it was taken from). */
+  /** `nextTo`: the archive, whose folder holds the copy (same disk as what it was taken from). */
   constructor(nextTo: string) {
     const temp = tempPathFor(nextTo);
     try {
       this.fd = openSync(temp, "wx+", 0o600);
+      unlinkSync(temp);
     } catch (e) {
-      throw new RkeToolsError(ErrorCode.Io, `Cannot verify ${nextTo}: cannot create a temporary copy of its database: ${(e as Error).message}`, { cause: e });
+      rmSync(temp, { force: true });
+      this.fail(`cannot create a temporary copy in ${dirname(nextTo)}`, e);
     }
-    unlinkSync(temp);
   }
 
   write(chunk: Uint8Array): void {
-    for (let off = 0; off < chunk.byteLength; ) off += writeSync(this.fd, chunk, off, chunk.byteLength - off);
+    if (this.fd === undefined) return;
+    try {
+      for (let off = 0; off < chunk.byteLength; ) off += writeSync(this.fd, chunk, off, chunk.byteLength - off);
+    } catch (e) {
+      this.fail("cannot write its temporary copy", e);
+    }
   }
 
-  async check(label: string, signal?: AbortSignal): Promise<BoltCheck> {
-    return checkBolt(label, { fd: this.fd, signal });
+  /** The check of the copy; undefined when there is no whole copy (see `failure`). */
+  async check(label: string, signal?: AbortSignal): Promise<BoltCheck | undefined> {
+    return this.fd === undefined ? undefined : checkBolt(label, { fd: this.fd, signal });
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    closeSync(this.fd);
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private fail(what: string, e: unknown): void {
+    const err = e as NodeJS.ErrnoException;
+    this.failure = `${what}: ${err.code === "ENOSPC" ? "no space left on device" : err.message}`;
+    this.close();
   }
 }
 
 /** The report's line for the database: what etcdctl would print, or the first problem. */
-export function databaseChecks(db: BoltCheck): Check[] {
+export function databaseChecks(db: BoltCheck | undefined, copyFailure?: string): Check[] {
+  if (!db) return [{ check: "etcd database", status: "warn", detail: `not checked: ${copyFailure ?? "no copy"} (the check needs room for the uncompressed snapshot beside the archive)` }];
   const s = db.status;
   const shape = `${db.pages} pages of ${db.pageSize} bytes, ${db.freePages} free, freelist ${db.freelist}`;
   if (db.ok && s) {

@@ -146,7 +146,7 @@ async function readChecks(path: string, name: string, format: StoredFormat, repo
           : { check: "etcd SHA-256 trailer", status: "fail", detail: `trailer ${t.trailer}, but the data hashes to ${t.computed}` },
     );
     report.database = copy ? await copy.check(`${path}:${snapshot.entry}`, opts.signal) : await checkBolt(path, { signal: opts.signal });
-    checks.push(...databaseChecks(report.database));
+    checks.push(...databaseChecks(report.database, copy?.failure));
   }
   if (format !== "raw") {
     if (!state) checks.push({ check: "state file", status: "warn", detail: `no entry ${names.state}: a restore takes the cluster state from elsewhere` });
