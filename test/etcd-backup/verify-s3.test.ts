@@ -101,6 +101,7 @@ describeWith([s3Gateway], "list and verify in S3", () => {
     expect(r.stdout).toContain(`s3://${bucket}/${FOLDER}/good.tar.zst: verified`);
     expect(r.stdout).toMatch(/ok +stored SHA-256 +matches x-amz-meta-sha256: [0-9a-f]{64}/);
     expect(r.stdout).toMatch(/ok +etcd SHA-256 trailer +matches/);
+    expect(r.stdout).toMatch(/ok +etcd database +hash \d+, revision 1, 2 keys, \d+ bytes \(as etcdctl snapshot status\)/); // from the downloaded copy
     expect(readdirSync(dirs.backup)).toEqual([]);
   });
 
