@@ -1,6 +1,6 @@
 /** `save` refuses bad input with one clear line naming the flag or file, exit 1, nothing written. */
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lastLine, runTool } from "../support/bin.ts";
 import { describeWith, hasCommand } from "../support/components.ts";
@@ -49,6 +49,34 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "save: bad inpu
       expect(list(d.backup)).toEqual([]);
     });
   }
+
+  // Issue 19.1: a negative retention puts the cutoff in the future; every clean-up would delete all.
+  describe("--retention below zero is refused before anything is touched", () => {
+    const refused = /level=fatal msg="invalid value \\"-1h0m0s\\" for flag --retention: must be positive"$/;
+    test("--once: an old recurring snapshot of the cluster stays", async () => {
+      const old = join(d.backup, "c-abc12-rl-old.zip");
+      writeFileSync(old, "old");
+      utimesSync(old, new Date(Date.now() - 48 * 3600_000), new Date(Date.now() - 48 * 3600_000));
+      const r = await save(["--once", "--name", "c-abc12-ml-new", "--retention=-1h", ...certs, "--endpoints", "127.0.0.1:1"]);
+      expect(r.code).toBe(1);
+      expect(lastLine(r.stderr)).toMatch(refused);
+      expect(list(d.backup)).toEqual(["c-abc12-rl-old.zip"]);
+    });
+    // On the old code these two ran (rolling never ends): the timeout kills them, exit ≠ 1.
+    test("rolling: exits at once instead of starting the loop", async () => {
+      const r = await runTool("rke-etcd-backup", ["etcd-backup", "save", "--creation", "1s", "--retention=-1h", ...certs, "--endpoints", "127.0.0.1:1"], { env: d.env, timeoutMs: 10_000 });
+      expect(r.code).toBe(1);
+      expect(lastLine(r.stderr)).toMatch(refused);
+      expect(r.stderr).not.toContain("Initializing Rolling Backups");
+    });
+    test("rolling with --s3-backup: refused before the bucket is touched (its rotation would use the same cutoff)", async () => {
+      const s3 = ["--s3-backup", "--s3-endpoint", "127.0.0.1:1", "--s3-bucketName", "b", "--s3-accessKey", "a", "--s3-secretKey", "s", "--s3-plain-http"];
+      const r = await runTool("rke-etcd-backup", ["etcd-backup", "save", "--creation", "1s", "--retention=-1h", ...certs, ...s3], { env: d.env, timeoutMs: 10_000 });
+      expect(r.code).toBe(1);
+      expect(lastLine(r.stderr)).toMatch(refused);
+      expect(r.stderr).not.toContain("invoking set s3 service client");
+    });
+  });
 
   test("validation order as the original: creation/retention first, with an error line before the fatal one", async () => {
     const r = await save(["--once", "--creation", "0s"]);

@@ -1,7 +1,7 @@
 /**
  * Flags of `save` checked in the original's order (docs/contract.md §o-2): creation/retention not zero
  * (even with --once), the three cert paths given; then what the original never checked: the
- * name, readable and valid PEM files, well-formed endpoints.
+ * name, creation and retention positive, readable and valid PEM files, well-formed endpoints.
  */
 import { DEFAULT_ARCHIVE_FORMAT, parseArchiveFormat, type ArchiveFormat } from "../../../archive/format.ts";
 import { durationToMs, formatDuration, parseDuration, Second, type Duration } from "../../../cli/duration.ts";
@@ -58,6 +58,9 @@ export function saveSettings(flags: SaveFlags, env: Record<string, string | unde
   }
   if (flags.once) validateSnapshotName(flags.name);
   if (flags.creation < 0n) throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value "${formatDuration(flags.creation)}" for flag --creation: must be positive`);
+  // A negative retention puts the cutoff in the future: every snapshot of the clean-up (the one just
+  // taken in rolling mode, and the bucket's) would go. The original accepted it (original §2).
+  if (flags.retention < 0n) throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value "${formatDuration(flags.retention)}" for flag --retention: must be positive`);
   if (flags["backup-retries"] < 0) throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value "${flags["backup-retries"]}" for flag --backup-retries: must not be negative`);
   const endpoints = parseEndpoints(flags.endpoints);
   const tls = loadTlsFiles({ cacert: flags.cacert, cert: flags.cert, key: flags.key });
