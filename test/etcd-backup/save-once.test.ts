@@ -64,6 +64,22 @@ describeWith([...etcdComponents, ...tools], "save --once", () => {
     expect(list(d.backup)).toEqual(["snap2.zip"]);
   }, 60_000);
 
+  // Issue 19.6: RKE's checksum check reads the raw file by that name after a restore download.
+  test("a stale raw /backup/<name> beside the new archive is removed, as by the original", async () => {
+    writeFileSync(join(d.backup, "snap6"), "stale raw snapshot of an older restore");
+    const r = await save(["--once", "--name", "snap6", ...etcd.flags]);
+    expect(r.code).toBe(0);
+    expect(list(d.backup)).toEqual(["snap6.zip"]);
+  }, 60_000);
+
+  test("a directory at /backup/<name> is left alone with a warning; the save succeeds", async () => {
+    mkdirSync(join(d.backup, "snap7"));
+    const r = await save(["--once", "--name", "snap7", ...etcd.flags]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/level=warning msg="Stale raw snapshot not removed" error=".*snap7 is a directory"/);
+    expect(list(d.backup)).toEqual(["snap7", "snap7.zip"]);
+  }, 60_000);
+
   test("a state file deployed read-only (0400) keeps its mode and the MS-DOS read-only bit", async () => {
     writeFileSync(join(d.kubernetes, "ro.rkestate"), "{}");
     chmodSync(join(d.kubernetes, "ro.rkestate"), 0o400);

@@ -15,6 +15,7 @@ import { ZipWriter } from "../../../archive/zip-writer.ts";
 import { ErrorCode, isRkeToolsError, RkeToolsError } from "../../../errors.ts";
 import { AtomicFile } from "../../../fs/atomic.ts";
 import type { SnapshotInfo } from "../../../etcd/snapshot.ts";
+import type { Logger } from "../../../log/logger.ts";
 
 export interface StateFile {
   path: string;
@@ -62,6 +63,25 @@ export async function checkTarget(backupDir: string, name: string, format: Archi
   const target = await fsp.lstat(zipPath).catch(() => undefined);
   if (target?.isDirectory()) throw new ArchiveError(ErrorCode.Io, `${zipPath} is a directory`);
   return zipPath;
+}
+
+/**
+ * Removes a raw `/backup/<name>` left beside the new archive (by a restore's download or serve),
+ * as the original does (original §6): RKE's checksum check after a restore reads the raw file by
+ * that name, and a stale one is another snapshot. A directory there is left, with a warning.
+ */
+export async function removeStaleRaw(backupDir: string, name: string, log: Logger): Promise<void> {
+  const raw = join(backupDir, name);
+  const st = await fsp.lstat(raw).catch(() => undefined);
+  if (!st) return;
+  if (st.isDirectory()) {
+    log.warn("Stale raw snapshot not removed", { error: `${raw} is a directory`, name });
+    return;
+  }
+  await fsp.rm(raw, { force: true }).then(
+    () => log.debug("Removed stale raw snapshot", { name, path: raw }),
+    (e) => log.warn("Stale raw snapshot not removed", { error: (e as Error).message, name }),
+  );
 }
 
 /** The state file RKE left for this snapshot, if any (`/etc/kubernetes/<name>.rkestate`). */

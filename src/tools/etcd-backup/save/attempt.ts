@@ -14,7 +14,7 @@ import { Progress, type ProgressPolicy } from "../../../log/progress.ts";
 import { retry, type RetryPolicy } from "../../../retry/policy.ts";
 import type { TlsFiles } from "../../../tls/pem.ts";
 import type { ArchiveFormat } from "../../../archive/format.ts";
-import { checkTarget, readStateFile, writeArchive, type ArchiveResult } from "./archive.ts";
+import { checkTarget, readStateFile, removeStaleRaw, writeArchive, type ArchiveResult } from "./archive.ts";
 
 export interface BackupTarget {
   endpoints: Endpoint[];
@@ -79,6 +79,7 @@ async function backupOnce(name: string, target: BackupTarget, attempt: number, o
       progress = opts.progress && Progress.start({ log, msg: "Saving snapshot", fields: { name }, total: () => info.expectedBytes, policy: opts.progress });
       const stream = snapshot(clients[0]!, { signal, info });
       const res = await writeArchive(zipPath, { name, snapshot: progress ? progress.count(stream) : stream, info, state, format: target.format }, { deflater: opts.deflater, hashArchive: opts.hashArchive, signal });
+      await removeStaleRaw(target.backupDir, name, log);
       return { ...res, statePath: state?.path, runtimeMs: performance.now() - started };
     } catch (e) {
       signal?.throwIfAborted();
