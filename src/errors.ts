@@ -28,6 +28,8 @@ export const ErrorCode = {
   Io: "E_IO",
   /** A child process (nginx, a component) could not be started or failed. */
   Exec: "E_EXEC",
+  /** Another process is doing the same thing now (a save of the same snapshot name). */
+  Busy: "E_BUSY",
   /** The operation was aborted (signal, timeout). */
   Aborted: "E_ABORTED",
   /** A code path that has not been built yet. */

@@ -9,6 +9,8 @@ import { basename, dirname, join } from "node:path";
 import { ErrorCode, RkeToolsError } from "../errors.ts";
 
 export const TEMP_MARKER = ".rke-tmp-";
+/** `.<name>.rke-tmp-lock`: a name lock (name-lock.ts), which may be held; cleanStaleTemps leaves it. */
+export const LOCK_SUFFIX = `${TEMP_MARKER}lock`;
 
 /** How much a long writer lets grow between two `syncEarly()` calls (download, save's archive). */
 export const EARLY_SYNC_BYTES = 64 * 1024 * 1024;
@@ -217,7 +219,7 @@ export async function cleanStaleTemps(dir: string, opts: { olderThanMs?: number;
   }
   const removed: string[] = [];
   for (const n of names) {
-    if (!isTempName(n)) continue;
+    if (!isTempName(n) || n.endsWith(LOCK_SUFFIX)) continue;
     if (opts.of !== undefined && !n.startsWith(`.${opts.of}${TEMP_MARKER}`)) continue;
     if (opts.olderThanMs !== undefined) {
       const st = await fsp.lstat(join(dir, n)).catch(() => undefined);

@@ -11,6 +11,7 @@ const SYMBOLS = {
   // Variadic in C; with integer arguments the SysV x86-64 and AAPCS64 calling conventions match.
   syscall: { args: ["i64", "i64", "i64", "i64"], returns: "i64" },
   fcntl: { args: ["i32", "i32", "i64"], returns: "i32" },
+  flock: { args: ["i32", "i32"], returns: "i32" },
   signal: { args: ["i32", "ptr"], returns: "ptr" },
   sigprocmask: { args: ["i32", "ptr", "ptr"], returns: "i32" },
   getxattr: { args: ["ptr", "ptr", "ptr", "u64"], returns: "i64" },

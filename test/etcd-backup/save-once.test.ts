@@ -1,5 +1,5 @@
 /** `save --once` against a real etcd over client-certificate TLS, checked with unzip, zipinfo and Python. */
-import { afterAll, beforeAll, beforeEach, afterEach, expect, test } from "bun:test";
+import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
@@ -79,6 +79,48 @@ describeWith([...etcdComponents, ...tools], "save --once", () => {
     expect(r.stderr).toMatch(/level=warning msg="Stale raw snapshot not removed" error=".*snap7 is a directory"/);
     expect(list(d.backup)).toEqual(["snap7", "snap7.zip"]);
   }, 60_000);
+
+  // Issue 19.5: two saves of one name deleted each other's temporary archive.
+  describe("one save per name at a time (flock on /backup/.<name>.rke-tmp-lock)", () => {
+    const lockOf = (name: string) => join(d.backup, `.${name}.rke-tmp-lock`);
+    test("while another process holds the name: exit 1 at once with a clear line, nothing touched", async () => {
+      writeFileSync(join(d.kubernetes, "same.rkestate"), "{}");
+      // Another process holds the same kind of lock (flock(2)) another save would.
+      const hold = "import fcntl, os, sys, time\nfd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\nfcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\nprint('held', flush=True)\ntime.sleep(60)";
+      const holder = Bun.spawn(["python3", "-c", hold, lockOf("same")], { stdout: "pipe" });
+      try {
+        const reader = holder.stdout.getReader();
+        expect(new TextDecoder().decode((await reader.read()).value)).toStartWith("held");
+        const r = await save(["--once", "--name", "same", ...etcd.flags]);
+        expect(r.code).toBe(1);
+        expect(lastLine(r.stderr)).toMatch(/level=fatal msg="Cannot save snapshot same: another save of this name is running on .*backup"$/);
+        expect(list(d.backup)).toEqual([".same.rke-tmp-lock"]);
+        expect(list(d.kubernetes)).toEqual(["same.rkestate"]); // the winner's to archive
+      } finally {
+        holder.kill(9);
+        await holder.exited;
+      }
+      const r = await save(["--once", "--name", "same", ...etcd.flags]);
+      expect(r.code).toBe(0);
+      expect(list(d.backup)).toEqual(["same.zip"]); // the lock file goes with its holder
+    }, 60_000);
+
+    test("a lock file a killed save left (no one holds it) neither blocks nor stays", async () => {
+      writeFileSync(lockOf("left"), "");
+      writeFileSync(lockOf("other"), ""); // another name's, also unheld
+      const r = await save(["--once", "--name", "left", ...etcd.flags]);
+      expect(r.code).toBe(0);
+      expect(list(d.backup)).toEqual(["left.zip"]);
+    }, 60_000);
+
+    test("two saves of one name started together: a complete archive, any loser says why, no leftovers", async () => {
+      const [a, b] = await Promise.all([save(["--once", "--name", "race", ...etcd.flags]), save(["--once", "--name", "race", ...etcd.flags])]);
+      expect([a, b].some((r) => r.code === 0)).toBe(true);
+      for (const r of [a, b]) if (r.code !== 0) expect(lastLine(r.stderr)).toContain("another save of this name is running");
+      expect(list(d.backup)).toEqual(["race.zip"]);
+      expect(unzipTest(join(d.backup, "race.zip")).code).toBe(0);
+    }, 60_000);
+  });
 
   test("a state file deployed read-only (0400) keeps its mode and the MS-DOS read-only bit", async () => {
     writeFileSync(join(d.kubernetes, "ro.rkestate"), "{}");

@@ -13,6 +13,8 @@ import { removeStateFile } from "./statefile.ts";
 import type { SnapshotUploader } from "./upload.ts";
 import { archiveFileNames } from "../../../archive/format.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
+import { cleanUnheldLocks } from "../../../fs/name-lock.ts";
+import { lockSnapshotName } from "./name-lock.ts";
 import { STALE_TEMP_MS } from "./rolling.ts";
 
 export interface SaveOnceOptions {
@@ -25,15 +27,21 @@ export interface SaveOnceOptions {
 export async function saveOnce(name: string, settings: SaveSettings, opts: SaveOnceOptions): Promise<BackupResult> {
   const { log, signal } = opts;
   log.info("Initializing Onetime Backup", { name });
-  // A killed earlier run of this name leaves its temporary archive (RKE runs one save --once per node
-  // at a time); others' are removed only when stale, as rolling mode may be writing one.
-  for (const file of archiveFileNames(name)) await cleanStaleTemps(settings.paths.backup, { of: file });
-  await cleanStaleTemps(settings.paths.backup, { olderThanMs: STALE_TEMP_MS });
-  const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: settings.paths.backup, kubernetesDir: settings.paths.kubernetes, format: settings.archiveFormat };
-  const res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater, hashArchive: opts.upload !== undefined, progress: settings.progress });
-  await removeStateFile(res.statePath, log);
-  log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
-  if (opts.upload) await opts.upload.upload(res.zipPath, name, { signal, log, sha256: res.archiveSha256 });
-  await cleanNamedBackups(settings.paths.backup, name, { log, retentionMs: durationToMs(settings.retention), keep: [basename(res.zipPath)] });
-  return res;
+  const lock = lockSnapshotName(settings.paths.backup, name, log);
+  try {
+    // With the name locked, a temporary archive of this name is a killed run's; others' are
+    // removed only when stale, as rolling mode may be writing one.
+    for (const file of archiveFileNames(name)) await cleanStaleTemps(settings.paths.backup, { of: file });
+    await cleanStaleTemps(settings.paths.backup, { olderThanMs: STALE_TEMP_MS });
+    cleanUnheldLocks(settings.paths.backup);
+    const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: settings.paths.backup, kubernetesDir: settings.paths.kubernetes, format: settings.archiveFormat };
+    const res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater, hashArchive: opts.upload !== undefined, progress: settings.progress });
+    await removeStateFile(res.statePath, log);
+    log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
+    if (opts.upload) await opts.upload.upload(res.zipPath, name, { signal, log, sha256: res.archiveSha256 });
+    await cleanNamedBackups(settings.paths.backup, name, { log, retentionMs: durationToMs(settings.retention), keep: [basename(res.zipPath)] });
+    return res;
+  } finally {
+    lock.release();
+  }
 }

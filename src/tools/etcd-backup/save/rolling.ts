@@ -9,6 +9,8 @@ import type { Deflater } from "../../../archive/deflate.ts";
 import { durationToMs, formatDuration } from "../../../cli/duration.ts";
 import { messageOf } from "../../../errors.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
+import { cleanUnheldLocks } from "../../../fs/name-lock.ts";
+import { lockSnapshotName } from "./name-lock.ts";
 import { GoDuration, type Logger } from "../../../log/logger.ts";
 import { retryPolicy, sleep } from "../../../retry/policy.ts";
 import { backupWithRetries, type BackupResult } from "./attempt.ts";
@@ -39,6 +41,7 @@ export async function runRolling(settings: SaveSettings, opts: RollingOptions): 
   log.info("Initializing Rolling Backups", { creation: formatDuration(settings.creation), retention: formatDuration(settings.retention) });
   await cleanStaleTemps(settings.paths.backup, { olderThanMs: STALE_TEMP_MS });
   await cleanStaleTemps(settings.paths.kubernetes, { olderThanMs: STALE_TEMP_MS });
+  cleanUnheldLocks(settings.paths.backup);
   const start = now();
   let k = 1;
   while (!signal.aborted) {
@@ -57,8 +60,23 @@ export async function runRolling(settings: SaveSettings, opts: RollingOptions): 
 }
 
 async function cycle(tick: Date, settings: SaveSettings, opts: RollingOptions): Promise<void> {
-  const { log, signal } = opts;
   const name = `${formatRfc3339(tick)}_etcd`;
+  let lock: { release(): void };
+  try {
+    lock = lockSnapshotName(settings.paths.backup, name, opts.log); // a `save --once` of this very name
+  } catch (e) {
+    opts.log.warn("Backup failed", { error: messageOf(e), name });
+    return;
+  }
+  try {
+    await lockedCycle(name, tick, settings, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function lockedCycle(name: string, tick: Date, settings: SaveSettings, opts: RollingOptions): Promise<void> {
+  const { log, signal } = opts;
   const { backup, kubernetes } = settings.paths;
   const statePath = await writeStateFile(kubernetes, name, opts.fetchState, {
     signal,
