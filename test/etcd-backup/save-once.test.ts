@@ -1,7 +1,7 @@
 /** `save --once` against a real etcd over client-certificate TLS, checked with unzip, zipinfo and Python. */
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, statSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { lastLine, runTool } from "../support/bin.ts";
@@ -121,6 +121,18 @@ describeWith([...etcdComponents, ...tools], "save --once", () => {
       expect(unzipTest(join(d.backup, "race.zip")).code).toBe(0);
     }, 60_000);
   });
+
+  // Issue 19.13: every reader refuses a state entry over 64 MiB; the save archived it anyway.
+  test("a state file over 64 MiB: refused before the snapshot, exit 1, no archive, the file left as it was", async () => {
+    const state = join(d.kubernetes, "bigstate.rkestate");
+    writeFileSync(state, "");
+    truncateSync(state, 64 * 2 ** 20 + 1); // sparse
+    const r = await save(["--once", "--name", "bigstate", ...etcd.flags]);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toMatch(/level=fatal msg="Cannot save snapshot bigstate: Cannot read state file .*bigstate\.rkestate: it holds 67108865 bytes; a restore reads at most 67108864 \(64 MiB\)"$/);
+    expect(list(d.backup)).toEqual([]);
+    expect(list(d.kubernetes)).toEqual(["bigstate.rkestate"]);
+  }, 60_000);
 
   test("a state file deployed read-only (0400) keeps its mode and the MS-DOS read-only bit", async () => {
     writeFileSync(join(d.kubernetes, "ro.rkestate"), "{}");

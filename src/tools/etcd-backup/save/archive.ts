@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Deflater } from "../../../archive/deflate.ts";
 import { archiveFileName, type ArchiveFormat } from "../../../archive/format.ts";
 import { snapshotEntryName, stateEntryName } from "../../../archive/layout.ts";
+import { MAX_STATE_BYTES } from "../../../archive/zip-reader-extract.ts";
 import { writeSnapshotTar } from "../../../archive/tar-snapshot.ts";
 import { ZipWriter } from "../../../archive/zip-writer.ts";
 import { ErrorCode, isRkeToolsError, RkeToolsError } from "../../../errors.ts";
@@ -84,19 +85,43 @@ export async function removeStaleRaw(backupDir: string, name: string, log: Logge
   );
 }
 
-/** The state file RKE left for this snapshot, if any (`/etc/kubernetes/<name>.rkestate`). */
+/**
+ * The state file RKE left for this snapshot, if any (`/etc/kubernetes/<name>.rkestate`). Every
+ * reader refuses a state entry over MAX_STATE_BYTES, so one that large is refused here, before the
+ * snapshot, by its size and by counting as it is read (it may grow meanwhile): never read whole.
+ */
 export async function readStateFile(kubernetesDir: string, name: string): Promise<StateFile | undefined> {
   const path = join(kubernetesDir, `${name}.rkestate`);
+  const cannot = (why: string, cause?: unknown, code: ErrorCode = ErrorCode.Io) => new ArchiveError(code, `Cannot read state file ${path}: ${why}`, cause === undefined ? {} : { cause });
   const st = await fsp.stat(path).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return undefined;
-    throw new ArchiveError(ErrorCode.Io, `Cannot read state file ${path}: ${e.message}`, { cause: e });
+    throw cannot(e.message, e);
   });
   if (!st) return undefined;
-  if (!st.isFile()) throw new ArchiveError(ErrorCode.Io, `Cannot read state file ${path}: it is ${st.isDirectory() ? "a directory" : "not a regular file"}`);
-  const data = await fsp.readFile(path).catch((e: NodeJS.ErrnoException) => {
-    throw new ArchiveError(ErrorCode.Io, `Cannot read state file ${path}: ${e.code === "EACCES" ? "permission denied" : e.message}`, { cause: e });
+  if (!st.isFile()) throw cannot(`it is ${st.isDirectory() ? "a directory" : "not a regular file"}`);
+  // Input, not a passing fault: never retried.
+  const tooBig = (size: string) => cannot(`it holds ${size} bytes; a restore reads at most ${MAX_STATE_BYTES} (64 MiB)`, undefined, ErrorCode.InvalidInput);
+  if (st.size > MAX_STATE_BYTES) throw tooBig(String(st.size));
+  const fh = await fsp.open(path, "r").catch((e: NodeJS.ErrnoException) => {
+    throw cannot(e.code === "EACCES" ? "permission denied" : e.message, e);
   });
-  return { path, data, mode: st.mode & 0o7777 };
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(1 << 20, MAX_STATE_BYTES + 1 - total));
+      const { bytesRead } = await fh.read(buf, 0, buf.byteLength, null).catch((e: NodeJS.ErrnoException) => {
+        throw cannot(e.message, e);
+      });
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > MAX_STATE_BYTES) throw tooBig(`more than ${MAX_STATE_BYTES}`);
+      chunks.push(buf.subarray(0, bytesRead));
+    }
+    return { path, data: Buffer.concat(chunks, total), mode: st.mode & 0o7777 };
+  } finally {
+    await fh.close();
+  }
 }
 
 export interface WriteArchiveOptions {
