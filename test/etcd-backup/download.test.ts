@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:tls";
 import { join } from "node:path";
@@ -7,6 +6,7 @@ import { lastLine, runTool } from "../support/bin.ts";
 import { ErrorCode, isRkeToolsError } from "../../src/errors.ts";
 import { peerDownload } from "../../src/tools/etcd-backup/restore/peer-download.ts";
 import { makePki, type Pki } from "../support/pki.ts";
+import { snapshotBytes } from "../faults/fixtures.ts";
 import { isServing, messages, restoreDirs, startServe, type RestoreDirs, type ServeProcess } from "./restore-env.ts";
 
 let pki: Pki;
@@ -14,7 +14,7 @@ let src: RestoreDirs; // the serving node's /backup
 let dst: RestoreDirs; // a peer's /backup
 let serve: ServeProcess;
 const name = "c-abc12-ml-xyz_2026-11-21T04:51:14Z"; // ':' in names, as Rancher makes them
-const snap = randomBytes(3 << 20);
+const snap = snapshotBytes(3 << 20); // etcd checks its own trailer; so does download
 const certs = (who: "node" | "foreign" = "node") => ["--cacert", pki.ca, "--cert", pki[who].cert, "--key", pki[who].key];
 
 function download(args: string[], port: number) {

@@ -1,12 +1,13 @@
 /**
  * Kill -9 at random points of the restore path: serve's extraction of `/backup/<name>` from the
- * zip, a peer's `download --local-endpoint`, and `extractstatefile`. After each kill: every final
+ * zip, a peer's `download --local-endpoint` (from serve, and from a hostile peer), and `extractstatefile`. After each kill: every final
  * name is complete (invariants.ts); the next run succeeds and leaves no temporary file.
  * Replay: RKE_TOOLS_FAULT_SEED=<seed printed in the test names> bun test/run.ts test/faults
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer, type Server, type TLSSocket } from "node:tls";
 import { join } from "node:path";
 import { runTool, spawnTool, type SpawnedTool } from "../support/bin.ts";
 import { describeWith, hasCommand } from "../support/components.ts";
@@ -18,6 +19,7 @@ import { checkDir, checkTools } from "./invariants.ts";
 const SERVE_RUNS = 15;
 const PEER_RUNS = 15;
 const STATE_RUNS = 10;
+const HOSTILE_RUNS = 10;
 const SNAP_BYTES = 24 << 20; // big enough that extraction and transfer take a while, small enough to stay quick
 const name = "c-abc12-rs-x_2026-11-21T04:51:14Z"; // ':' in the name, as Rancher makes them
 
@@ -152,6 +154,69 @@ describeWith([...checkTools, hasCommand("python3", "apt-get install python3")], 
       expect(tally.rows.length).toBe(PEER_RUNS);
       expect(tally.killed).toBeGreaterThan(0);
     });
+  });
+
+  // Issue 19.2: whatever a hostile peer sends and wherever the download dies, no final name appears.
+  describe("download --local-endpoint from a hostile peer", () => {
+    const r = suiteRng("hostile peer");
+    const tally = new Tally();
+    let hostile: Server;
+    let port = 0;
+    const kinds = ["bad-trailer", "html", "cut-chunked", "no-length"] as const;
+    type Kind = (typeof kinds)[number];
+    const answer = (kind: Kind, sock: TLSSocket) => {
+      const head = (lines: string[]) => Buffer.from(`HTTP/1.1 200 OK\r\n${[...lines, "Connection: close"].join("\r\n")}\r\n\r\n`);
+      if (kind === "html") {
+        const html = "<html><body>Welcome to nginx!</body></html>";
+        return sock.end(Buffer.concat([head(["Content-Type: text/html", `Content-Length: ${html.length}`]), Buffer.from(html)]));
+      }
+      if (kind === "no-length") return sock.end(Buffer.concat([head([]), snap]));
+      if (kind === "cut-chunked") {
+        const part = snap.subarray(0, Math.floor(snap.length * 0.6));
+        return sock.end(Buffer.concat([head(["Transfer-Encoding: chunked"]), Buffer.from(`${snap.length.toString(16)}\r\n`), part]));
+      }
+      const bad = Buffer.from(snap);
+      bad[bad.length - 1]! ^= 1; // the trailer no longer matches
+      sock.end(Buffer.concat([head([`Content-Length: ${bad.length}`]), bad]));
+    };
+    let next: Kind = "html";
+    beforeAll(async () => {
+      hostile = createServer({ key: pki.read(pki.node.key), cert: pki.read(pki.node.cert), ca: pki.read(pki.ca), requestCert: true, rejectUnauthorized: true }, (sock) => {
+        sock.on("error", () => {});
+        sock.once("data", () => answer(next, sock));
+      });
+      await new Promise<void>((res) => hostile.listen(0, "127.0.0.1", res));
+      port = (hostile.address() as { port: number }).port;
+    });
+    afterAll(() => {
+      process.stderr.write(tally.summary("hostile peer") + "\n");
+      hostile?.close();
+    });
+    const plan = Array.from({ length: HOSTILE_RUNS }, (_, i) => {
+      const point = i === 0 ? "start" : r.pick(["start", "temp", "bytes"] as const);
+      const delayMs = i === 0 ? 0 : point === "start" ? r.int(0, 200) : point === "temp" ? r.int(0, 60) : r.int(0, 3);
+      return { i, kind: r.pick(kinds), point, delayMs, fraction: r.next() };
+    });
+    for (const p of plan) {
+      const what = p.point === "bytes" ? `${Math.round(p.fraction * 100)}% received` : p.point;
+      test(`run ${p.i}: ${p.kind}, SIGKILL at ${what} + ${p.delayMs} ms`, async () => {
+        const n = node(join(root, `hostile-${p.i}`));
+        next = p.kind;
+        const env = { ...n.env, RKE_TOOLS_SERVE_PORT: String(port) };
+        const args = ["etcd-backup", "download", "--name", name, "--local-endpoint", "127.0.0.1", ...certs];
+        const progress: Progress = { start: at.start(), temp: at.temp(n.backup), bytes: at.tempBytes(n.backup, Math.max(1, Math.floor(p.fraction * SNAP_BYTES * 0.6))) }[p.point];
+        const o = await killDuring("rke-etcd-backup", args, { env, progress, point: p.point, delayMs: p.delayMs });
+        tally.add(o);
+        if (!o.killed) {
+          expect(o.code).toBe(1);
+          expect(o.stderr).toContain("backup download failed:");
+        }
+        expect(checkDir(n.backup, { raw: isRaw }).finals).toEqual([]); // never a final name
+        expect(checkDir(n.backup, { raw: isRaw }).problems).toEqual([]);
+        rmSync(n.root, { recursive: true, force: true });
+      }, 30_000);
+    }
+    test("every run was checked", () => expect(tally.rows.length).toBe(HOSTILE_RUNS));
   });
 
   describe("extractstatefile", () => {
