@@ -9,7 +9,7 @@
  * in /var/tmp/rke-restore-bench.
  */
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -25,8 +25,21 @@ const WORK = "/var/tmp/rke-restore-bench";
 const NAME = "bench-snap";
 const BIN = join(distDir("x64"), "rke-etcd-backup");
 
-/** etcd-like content: JSON records with random blobs; deflates about 2.8:1 like the spec's snapshot. */
-async function* snapshotLike(total: number): AsyncIterable<Uint8Array> {
+/**
+ * etcd-like content: JSON records with random blobs; deflates about 2.8:1 like the spec's snapshot.
+ * The last 32 bytes are the SHA-256 of the rest, as etcd writes (download checks it).
+ */
+async function* snapshotLike(size: number): AsyncIterable<Uint8Array> {
+  const total = size - 32;
+  const hash = createHash("sha256");
+  for await (const b of records(total)) {
+    hash.update(b);
+    yield b;
+  }
+  yield hash.digest();
+}
+
+async function* records(total: number): AsyncIterable<Uint8Array> {
   const pool = randomBytes(8 << 20).toString("base64");
   let n = 0;
   let k = 0;
@@ -49,7 +62,7 @@ async function* snapshotLike(total: number): AsyncIterable<Uint8Array> {
 async function ensureZip(): Promise<string> {
   mkdirSync(WORK, { recursive: true });
   const zip = join(WORK, `${NAME}.zip`);
-  const marker = join(WORK, "zip.done");
+  const marker = join(WORK, "zip-with-trailer.done"); // older zips had no etcd trailer
   if (!existsSync(marker) || !existsSync(zip)) {
     await writeGoZip(zip, [{ name: `/backup/${NAME}`, data: snapshotLike(SIZE) }]);
     writeFileSync(marker, String(statSync(zip).size));

@@ -6,7 +6,7 @@
 import { fstatSync, readSync } from "node:fs";
 import { TrailerCheck, type TrailerResult } from "../inspect/trailer.ts";
 
-const CHUNK = 4 * 1024 * 1024;
+const CHUNK = 1024 * 1024;
 const POLL_MS = 5;
 
 export class TrailerFollower {
