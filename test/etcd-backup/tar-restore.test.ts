@@ -10,11 +10,12 @@ import { writeSnapshotTar } from "../../src/archive/tar-snapshot.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
 import { lastLine, runTool } from "../support/bin.ts";
 import { makePki } from "../support/pki.ts";
+import { snapshotBytes } from "../faults/fixtures.ts";
 import { isServing, messages, restoreDirs, startServe, type RestoreDirs } from "./restore-env.ts";
 
 let d: RestoreDirs;
 const state = Buffer.from(JSON.stringify({ desiredState: { rkeConfig: { nodes: [] } }, currentState: {} }, null, 2));
-const snapshot = Buffer.alloc(300_000, "bbolt");
+const snapshot = snapshotBytes(300_000); // with etcd's trailer, which download checks
 const tool = (cmd: string, ...args: string[]) => runTool("rke-etcd-backup", ["etcd-backup", cmd, ...args], { env: d.env });
 
 async function makeTar(file: string, format: Exclude<ArchiveFormat, "zip">, name: string, withState = true): Promise<string> {
