@@ -23,7 +23,7 @@ export const CLUSTER_STATE_RETRY: RetryPolicy = retryPolicy({ attempts: 5, delay
 
 export interface FetchClusterStateOptions {
   signal?: AbortSignal;
-  /** Attempts and delays; answers that cannot change (not found, bad content) are never retried. */
+  /** Attempts and delays; only transport errors, 5xx and 429 are retried (retryableStatus). */
   retry?: RetryPolicy;
   /** Bind the snapshot name with `log.with({ name })`, as the original's lines carry it. */
   log?: Logger;
@@ -80,16 +80,23 @@ async function attemptOnce(cfg: KubeClientConfig, o: AttemptOptions): Promise<st
   }
   const s = httpError("secret", secret);
   const c = httpError("configmap", cm);
-  // An apiserver still loading its RBAC rules answers 403 for a while: worth another attempt.
   throw new KubeApiError(`${s.message}; ${c.message}`, s.retryable || c.retryable, cm.status);
 }
 
 const ok = (r: KubeResponse) => r.status >= 200 && r.status < 300;
 
+/**
+ * Only the server's own trouble is worth another attempt, 15 s later (issue 19.18): 5xx, and 429
+ * (the API's flow control saying "later"). 401/403/404 and other answers are the same next time;
+ * a retried one only made that cycle's snapshot a minute late (the original retried none of these).
+ */
+export function retryableStatus(status: number): boolean {
+  return status >= 500 || status === 429;
+}
+
 function httpError(kind: string, r: KubeResponse): KubeApiError {
   const why = statusMessage(r.json);
-  // 404 answers the question; every other status (401/403 during start-up, 429, 5xx) may change.
-  return new KubeApiError(`${kind} ${STATE_NAME}: HTTP ${r.status}${why ? `: ${why}` : ""}`, r.status !== 404, r.status);
+  return new KubeApiError(`${kind} ${STATE_NAME}: HTTP ${r.status}${why ? `: ${why}` : ""}`, retryableStatus(r.status), r.status);
 }
 
 /** `data["full-cluster-state"]` of a Secret or ConfigMap body. */

@@ -64,7 +64,8 @@ export async function kubeGet(cfg: KubeClientConfig, apiPath: string, opts: Kube
     json = JSON.parse(text);
   } catch {
     // Not the API server talking (a proxy's error page?): name the status and the page's text.
-    if (res.ok) throw new KubeApiError(`GET ${url}: HTTP ${res.status} answer is not JSON`, true, res.status);
+    // A 2xx that is not JSON will not become JSON by asking again (issue 19.18): not retried.
+    if (res.ok) throw new KubeApiError(`GET ${url}: HTTP ${res.status} answer is not JSON`, false, res.status);
     json = { message: shortText(text) };
   }
   return { status: res.status, json };

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ErrorCode } from "../../src/errors.ts";
-import { CLUSTER_STATE_RETRY, CLUSTER_STATE_TIMEOUT_MS, CONFIGMAP_PATH, SECRET_PATH, fetchClusterState } from "../../src/kube/cluster-state.ts";
+import { CLUSTER_STATE_RETRY, CLUSTER_STATE_TIMEOUT_MS, CONFIGMAP_PATH, SECRET_PATH, fetchClusterState, retryableStatus } from "../../src/kube/cluster-state.ts";
 import { Logger } from "../../src/log/logger.ts";
 import { retryPolicy } from "../../src/retry/policy.ts";
 import { describeWith, hasCommand } from "../support/components.ts";
@@ -128,23 +128,30 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "fetchClusterSt
     expect(api.requests.length).toBe(3);
   });
 
-  test("403 on both Secret and ConfigMap is retried (an apiserver loading RBAC answers 403 for a while)", async () => {
+  // Issue 19.18: only transport errors, 5xx and 429 are retried; the original retried none of these answers.
+  test("403 on both Secret and ConfigMap is not retried: the same answer next time", async () => {
     api.state.secretStatus = 403;
     api.state.configMapStatus = 403;
     const e = await rejection(fetchClusterState(kubeconfig, { retry: retryPolicy({ attempts: 2, delayMs: 0 }) }));
     expect(e.message).toContain('secret full-cluster-state: HTTP 403: secrets "full-cluster-state" is forbidden: User "system:node"');
     expect(e.message).toContain("; configmap full-cluster-state: HTTP 403");
-    expect(api.requests.length).toBe(4);
+    expect(api.requests.length).toBe(2);
   });
 
-  test("something other than the API server answering: status and the page's text, retried", async () => {
+  test("something other than the API server answering: a 5xx page is retried, a 200 that is not JSON is not", async () => {
     api.state.raw = { status: 502, body: "<html>\n<head><title>502 Bad Gateway</title></head>\n</html>\n", contentType: "text/html" };
     const e = await rejection(fetchClusterState(kubeconfig, { retry: retryPolicy({ attempts: 2, delayMs: 0 }) }));
     expect(e.message).toBe("Cannot fetch cluster state: secret full-cluster-state: HTTP 502: 502 Bad Gateway");
     expect(api.requests.length).toBe(2);
     api.state.raw = { status: 200, body: "hello", contentType: "text/plain" };
-    const e2 = await rejection(fetchClusterState(kubeconfig, { retry: retryPolicy({ attempts: 1 }) }));
+    const e2 = await rejection(fetchClusterState(kubeconfig, { retry: retryPolicy({ attempts: 2, delayMs: 0 }) }));
     expect(e2.message).toBe(`Cannot fetch cluster state: GET ${api.url}${SECRET_PATH}: HTTP 200 answer is not JSON`);
+    expect(api.requests.length).toBe(3); // one more: not retried
+  });
+
+  test("which statuses are worth another attempt", () => {
+    expect([500, 502, 503, 504, 429].map(retryableStatus)).toEqual([true, true, true, true, true]);
+    expect([400, 401, 403, 404, 409, 301].map(retryableStatus)).toEqual([false, false, false, false, false, false]);
   });
 
   test("a server that never answers hits the per-request timeout, then is retried", async () => {
