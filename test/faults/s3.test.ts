@@ -127,7 +127,7 @@ describeWith([...etcdComponents, s3Gateway, ...checkTools, hasCommand("python3",
         const r = await run(d);
         expect(r.code).toBe(0);
         expect(proxy.faultsFired()).toHaveLength(1);
-        expect(checkDir(d.backup)).toEqual({ finals: [`${name}.zip`], temps: [], problems: [] });
+        expect(checkDir(d.backup, { raw: (f) => f === name })).toEqual({ finals: [name, `${name}.zip`], temps: [], problems: [] });
         expect(sha(join(d.backup, `${name}.zip`))).toBe(sha(zip));
         expect(checkDir(d.tmp)).toEqual({ finals: ["cluster.rkestate"], temps: [], problems: [] });
       });
@@ -174,11 +174,11 @@ describeWith([...etcdComponents, s3Gateway, ...checkTools, hasCommand("python3",
       const o = await killDuring("rke-etcd-backup", args, { env: d.env, progress, point: point as string, delayMs: delayMs as number });
       downloadTally.add(o);
       if (!o.killed) expect(o.code).toBe(0);
-      expect(checkDir(d.backup).problems).toEqual([]);
+      expect(checkDir(d.backup, { raw: (f) => f === name }).problems).toEqual([]);
       expect(checkDir(d.tmp).problems).toEqual([]);
       const next = await runTool("rke-etcd-backup", args, { env: d.env });
       expect(next.code).toBe(0);
-      expect(checkDir(d.backup)).toEqual({ finals: [`${name}.zip`], temps: [], problems: [] });
+      expect(checkDir(d.backup, { raw: (f) => f === name })).toEqual({ finals: [name, `${name}.zip`], temps: [], problems: [] });
       expect(checkDir(d.tmp)).toEqual({ finals: ["cluster.rkestate"], temps: [], problems: [] });
     });
 

@@ -82,18 +82,22 @@ describeWith([s3Gateway], "restore commands with --s3-backup", () => {
     expect(existsSync(join(d.backup, "bad1"))).toBe(false);
   });
 
-  test("extractstatefile: downloads the archive into /backup first, then extracts the state file", async () => {
+  // Issue 19.19: as the original, the archive and the raw snapshot stay in /backup (both 0600).
+  test("extractstatefile: downloads the archive into /backup and extracts the snapshot beside it, then the state file", async () => {
     const state = JSON.stringify({ desiredState: {}, currentState: { x: 1 } });
+    const db = Buffer.alloc(50_000, 7);
     const zip = join(d.root, "up.zip");
     await writeGoZip(zip, [
-      { name: "/backup/es1", data: Buffer.alloc(50_000, 7) },
+      { name: "/backup/es1", data: db },
       { name: "/etc/kubernetes/es1.rkestate", data: Buffer.from(state), mode: 0o100644 },
     ]);
     putObject(bucket, "rke/es1.zip", zip);
     const r = await tool("extractstatefile", ["--name", "es1", "--s3-backup", ...s3("rke")]);
     expect(r.code).toBe(0);
     expect(readFileSync(join(d.tmp, "cluster.rkestate"), "utf8")).toBe(state);
-    expect(statSync(join(d.backup, "es1.zip")).mode & 0o777).toBe(0o600);
+    expect(readdirSync(d.backup).sort()).toEqual(["es1", "es1.zip"]);
+    expect(readFileSync(join(d.backup, "es1")).equals(db)).toBe(true);
+    for (const f of ["es1", "es1.zip"]) expect(statSync(join(d.backup, f)).mode & 0o777).toBe(0o600);
     expect(r.stderr).toContain("Successfully downloaded [rke/es1.zip]");
   });
 

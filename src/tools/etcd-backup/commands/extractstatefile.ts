@@ -3,8 +3,8 @@ import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
 import { extractStateFile } from "../restore/extract-state.ts";
 import { requireName } from "../restore/files.ts";
+import { s3Download } from "../restore/s3-download.ts";
 import { applyLogFlags } from "./common.ts";
-import { progressPolicyFrom } from "../progress.ts";
 
 export default defineGoCommand({
   name: "extractstatefile",
@@ -16,11 +16,11 @@ export default defineGoCommand({
     const name = requireName(flags.name);
     const paths = pathsFrom(env);
     log.info(`Trying to get statefile from backup [${name}]`);
-    // With S3 flags the archive is first fetched into /backup (docs/contract.md §o-10).
-    if (flags["s3-backup"]) {
-      const s3 = await import("../../../s3/index.ts");
-      await s3.downloadSnapshot(await s3.connectFromFlags(flags, env, { log, signal }), name, paths.backup, { log, signal, progress: progressPolicyFrom(env) });
-    }
+    // With S3 flags, first what `download --s3-backup` does: the archive into /backup and the raw
+    // snapshot beside it, both left there as by the original (docs/contract.md §o-10; RKE's next restore step,
+    // `download --s3-backup` on every etcd node, fetches the same again, and its checksum check
+    // reads the raw file: issue 19.19).
+    if (flags["s3-backup"]) await s3Download(name, flags, { env, paths, log, signal });
     const r = await extractStateFile(name, { paths, signal, log });
     log.info(`Successfully extracted file [${r.entry}] from file [${r.zip}] to destination [${r.dest}]`);
   },
