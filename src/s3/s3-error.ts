@@ -35,6 +35,18 @@ const STATUS_TEXT: Record<number, [string, string]> = {
   501: ["NotImplemented", "A header you provided implies functionality that is not implemented."],
 };
 
+/**
+ * What an error code means, for servers that send a code without a <Message> (Ceph RGW does for
+ * its 403s): the bare code alone ("SignatureDoesNotMatch") does not say which flag to look at.
+ */
+const CODE_TEXT: Record<string, string> = {
+  SignatureDoesNotMatch: "SignatureDoesNotMatch: the request's signature does not match; check --s3-secretKey",
+  InvalidAccessKeyId: "InvalidAccessKeyId: the server does not know this access key; check --s3-accessKey",
+  AccessDenied: "Access Denied.",
+  RequestTimeTooSkewed: "RequestTimeTooSkewed: this node's clock and the server's differ too much",
+  AuthorizationHeaderMalformed: "AuthorizationHeaderMalformed: the region is wrong; check --s3-region",
+};
+
 export async function s3ErrorFrom(res: Response, what: { bucket?: string; key?: string } = {}): Promise<S3RequestError> {
   let body = "";
   try {
@@ -60,7 +72,7 @@ export async function s3ErrorFrom(res: Response, what: { bucket?: string; key?: 
         ? ["NoSuchKey", "The specified key does not exist."]
         : (STATUS_TEXT[res.status] ?? [`HTTP${res.status}`, `${res.status} ${res.statusText || "error"}`.trim()]);
   code ||= defCode;
-  message ||= code !== defCode ? code : defMsg;
+  message ||= code !== defCode ? (CODE_TEXT[code] ?? code) : defMsg;
   return new S3RequestError(res.status, code, message, res.headers.get("x-amz-request-id") ?? "", res.headers.get("x-amz-bucket-region") ?? "");
 }
 
