@@ -80,3 +80,8 @@ export function messageOf(e: unknown): string {
 export function cannot(code: ErrorCode, what: string, cause: unknown, why?: string): RkeToolsError {
   return new RkeToolsError(code, `Cannot ${what}: ${why ?? messageOf(cause)}`, { cause });
 }
+
+/** A fetch error's message without the advice Bun adds for its own developers ("For more information, pass `verbose: true` …"). */
+export function fetchErrorMessage(e: unknown): string {
+  return messageOf(e).replace(/\.?\s*For more information, pass `verbose: true`.*$/s, "");
+}

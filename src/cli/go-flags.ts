@@ -100,7 +100,8 @@ export function parseGoFlags<const F extends readonly Flag[]>(
       }
     }
     let name = s.slice(minuses);
-    if (name.length === 0 || name[0] === "-" || name[0] === "=") throw new UsageError(`bad flag syntax: ${s}`);
+    // Go echoes the whole argument; what follows '=' may be a secret meant for a misspelled flag.
+    if (name.length === 0 || name[0] === "-" || name[0] === "=") throw new UsageError(`bad flag syntax: ${withoutValue(s)}`);
     i++;
     let value: string | undefined;
     const eq = name.indexOf("=");
@@ -154,4 +155,10 @@ export function describeFlag(flag: Flag): string {
             : "";
   const env = flag.env ? ` [$${flag.env}]` : "";
   return `${flag.usage}${def}${env}`;
+}
+
+/** `---s3-secretKey=…`: the argument up to its first '=', the value left out. */
+function withoutValue(arg: string): string {
+  const eq = arg.indexOf("=");
+  return eq < 0 ? arg : `${arg.slice(0, eq + 1)}…`;
 }

@@ -53,7 +53,7 @@ export class AtomicFile {
       fh = await fsp.open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
       await fh.chmod(mode); // the umask may have narrowed or (for 0644 requests) it is already right
     } catch (e) {
-      throw ioError(`create ${tempPath}`, e);
+      throw ioError(`write ${finalPath}`, e); // the name the operator knows, not our temporary one
     }
     return new AtomicFile(finalPath, tempPath, fh);
   }
@@ -66,7 +66,7 @@ export class AtomicFile {
         off += bytesWritten;
       }
     } catch (e) {
-      throw ioError(`write ${this.tempPath}`, e);
+      throw ioError(`write ${this.finalPath}`, e);
     }
     this.written += chunk.byteLength;
   }
@@ -80,7 +80,7 @@ export class AtomicFile {
     try {
       while (off < chunk.byteLength) off += writeSync(this.fh.fd, chunk, off, chunk.byteLength - off);
     } catch (e) {
-      throw ioError(`write ${this.tempPath}`, e);
+      throw ioError(`write ${this.finalPath}`, e);
     }
     this.written += chunk.byteLength;
   }
@@ -102,7 +102,7 @@ export class AtomicFile {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       // The file's failures are ours to report; the body's (network) are the caller's to map and retry.
-      if (err?.syscall === "write" || FILE_ERRORS.has(err?.code ?? "")) throw ioError(`write ${this.tempPath}`, e);
+      if (err?.syscall === "write" || FILE_ERRORS.has(err?.code ?? "")) throw ioError(`write ${this.finalPath}`, e);
       throw e;
     } finally {
       this.written = fstatSync(this.fh.fd).size;

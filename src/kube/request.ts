@@ -4,7 +4,7 @@
  * as kubectl does (RKE's apiserver certificate carries IP:127.0.0.1, which its kubeconfig uses).
  */
 import { formatDuration, Millisecond } from "../cli/duration.ts";
-import { ErrorCode, RkeToolsError } from "../errors.ts";
+import { ErrorCode, RkeToolsError, fetchErrorMessage } from "../errors.ts";
 import { abortError, timeoutSignal } from "../retry/policy.ts";
 import type { KubeClientConfig } from "./kubeconfig.ts";
 
@@ -91,7 +91,7 @@ export function statusMessage(json: unknown): string {
 /** Bun's fetch errors repeat the URL and add a `verbose: true` hint; the line names the URL already. */
 function fetchMessage(e: unknown): string {
   const code = (e as { code?: string }).code;
-  const msg = ((e as Error).message ?? String(e)).replace(/\.? For more information, pass `verbose: true`.*$/s, "").replace(/ fetching "[^"]*"/, "");
+  const msg = fetchErrorMessage(e).replace(/ fetching "[^"]*"/, "");
   return code && !msg.includes(code) ? `${msg} (${code})` : msg;
 }
 

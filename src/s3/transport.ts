@@ -7,7 +7,7 @@
  */
 import { getCACertificates } from "node:tls";
 import { AwsV4Signer } from "aws4fetch";
-import { ErrorCode, RkeToolsError } from "../errors.ts";
+import { ErrorCode, RkeToolsError, fetchErrorMessage } from "../errors.ts";
 import { abortError } from "../retry/policy.ts";
 import type { CredentialSource } from "./credentials/types.ts";
 
@@ -83,10 +83,10 @@ export function networkError(e: unknown, spec: { method: string; url: URL; timeo
   if (timeout?.aborted) {
     return new RkeToolsError(ErrorCode.Http, `${where}: no answer within ${Math.round((spec.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)}s`, { cause: e });
   }
-  const err = e as { code?: string; message?: string };
-  const code = err?.code ?? "";
+  const code = (e as { code?: string })?.code ?? "";
+  const message = fetchErrorMessage(e);
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|TLS|SSL|HANDSHAKE/i.test(code)) {
-    return new RkeToolsError(ErrorCode.Tls, `${where}: TLS: ${code}: ${err.message ?? ""}`.replace(/: $/, ""), { cause: e });
+    return new RkeToolsError(ErrorCode.Tls, `${where}: TLS: ${code}: ${message}`.replace(/: $/, ""), { cause: e });
   }
-  return new RkeToolsError(ErrorCode.Http, `${where}: ${code ? code + ": " : ""}${err?.message ?? String(e)}`, { cause: e });
+  return new RkeToolsError(ErrorCode.Http, `${where}: ${code ? code + ": " : ""}${message}`, { cause: e });
 }

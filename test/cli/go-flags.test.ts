@@ -79,7 +79,9 @@ describe("Go flag grammar", () => {
     [["--backup-retries=x"], 'invalid value "x" for flag -backup-retries: parse error'],
     [["--once=maybe"], 'invalid boolean value "maybe" for -once: parse error'],
     [["---name"], "bad flag syntax: ---name"],
-    [["-=x"], "bad flag syntax: -=x"],
+    [["-=x"], "bad flag syntax: -=…"],
+    // Issue 19.21: Go echoes the whole argument; a secret meant for a misspelled flag must not come back.
+    [["---s3-secretKey=SUPERSECRET"], "bad flag syntax: ---s3-secretKey=…"],
   ])("usage error for %p", (argv, message) => {
     try {
       parse(argv);

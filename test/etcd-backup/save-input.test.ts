@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { lastLine, runTool } from "../support/bin.ts";
 import { describeWith, hasCommand } from "../support/components.ts";
 import { makePki, type Pki } from "../support/pki.ts";
+import { declareSecret } from "../support/secrets.ts";
 import { list, makeDirs, type Dirs } from "./save-helpers.ts";
 
 describeWith([hasCommand("openssl", "apt-get install openssl")], "save: bad input", () => {
@@ -76,6 +77,18 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "save: bad inpu
       expect(lastLine(r.stderr)).toMatch(refused);
       expect(r.stderr).not.toContain("invoking set s3 service client");
     });
+  });
+
+  // Issue 19.21: Go's flag package echoed the whole malformed argument, the value included.
+  test("a secret given to a malformed flag is echoed neither in the usage text nor in the last line", async () => {
+    const secret = "s3cr3t-" + "W4lrus-k3y-9917";
+    declareSecret(secret); // the sweep in test/run.ts checks every captured output too
+    for (const arg of [`---s3-secretKey=${secret}`, `--=${secret}`]) {
+      const r = await save(["--once", arg]);
+      expect(r.code).toBe(1);
+      expect(lastLine(r.stderr)).toMatch(/level=fatal msg="bad flag syntax: -+(s3-secretKey)?=…"$/);
+      expect(r.stdout + r.stderr).not.toContain(secret);
+    }
   });
 
   test("validation order as the original: creation/retention first, with an error line before the fatal one", async () => {

@@ -74,6 +74,7 @@ describeWith([isRoot, hasCommand("python3", "apt-get install python3"), hasComma
     expect(lastLine(r.stderr)).toMatch(/level=fatal msg=/);
     expect(lastLine(r.stderr)).toContain(join(backup, name));
     expect(lastLine(r.stderr)).toMatch(NO_SPACE);
+    expect(lastLine(r.stderr)).not.toContain(".rke-tmp-"); // the final name, not our temporary one (issue 19.21)
     expect(readdirSync(backup)).toEqual([`${name}.zip`]);
   });
 
@@ -97,6 +98,7 @@ describeWith([isRoot, hasCommand("python3", "apt-get install python3"), hasComma
     expect(r.code).not.toBe(0);
     expect(lastLine(r.stderr)).toContain(join(tmp, "cluster.rkestate"));
     expect(lastLine(r.stderr)).toMatch(NO_SPACE);
+    expect(lastLine(r.stderr)).not.toContain(".rke-tmp-"); // the final name, not our temporary one (issue 19.21)
     expect(readdirSync(tmp)).toEqual(["cluster.rkestate"]);
     expect(readFileSync(join(tmp, "cluster.rkestate"), "utf8")).toBe('{"older":true}');
   });
@@ -125,6 +127,7 @@ describeWith([isRoot, hasCommand("python3", "apt-get install python3"), hasComma
       expect(r.code).not.toBe(0);
       expect(lastLine(r.stderr)).toContain(backup);
       expect(lastLine(r.stderr)).toMatch(NO_SPACE);
+      expect(lastLine(r.stderr)).not.toContain(".rke-tmp-"); // the final name, not our temporary one (issue 19.21)
       expect(readdirSync(backup)).toEqual([]);
     });
   });
@@ -145,6 +148,7 @@ describeWith([isRoot, hasCommand("python3", "apt-get install python3"), hasComma
       expect(r.code).not.toBe(0);
       expect(lastLine(r.stderr)).toContain(backup);
       expect(lastLine(r.stderr)).toMatch(NO_SPACE);
+      expect(lastLine(r.stderr)).not.toContain(".rke-tmp-"); // the final name, not our temporary one (issue 19.21)
       expect(readdirSync(backup)).toEqual([]);
     });
   });

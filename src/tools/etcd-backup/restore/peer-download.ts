@@ -10,7 +10,7 @@
  * (RKE restarts the container until it succeeds) starts clean.
  */
 import { closeSync, openSync, statSync } from "node:fs";
-import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../errors.ts";
+import { ErrorCode, RkeToolsError, fetchErrorMessage, isRkeToolsError, messageOf } from "../../../errors.ts";
 import { basename, dirname } from "node:path";
 import { AtomicFile, cleanStaleTemps } from "../../../fs/atomic.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
@@ -52,19 +52,14 @@ const TLS_HINTS: Record<string, string> = {
 function describeFetchError(e: unknown): string {
   const code = (e as { code?: string }).code;
   const hint = code ? TLS_HINTS[code] : undefined;
-  return hint ? `${hint} (${code})` : withoutRuntimeHints(e);
+  return hint ? `${hint} (${code})` : fetchErrorMessage(e);
 }
 
 /** Once data has flowed, TLS is settled: say what happened to the body, nothing about certificates. */
 function describeBodyError(e: unknown): string {
   const code = (e as { code?: string }).code;
   if (code === "ECONNRESET") return "the connection closed before the body ended (ECONNRESET)";
-  return withoutRuntimeHints(e);
-}
-
-/** Bun's fetch errors end with advice for its own developers ("pass `verbose: true` …"). */
-function withoutRuntimeHints(e: unknown): string {
-  return messageOf(e).replace(/\s*For more information, pass `verbose: true`.*$/s, "");
+  return fetchErrorMessage(e);
 }
 
 export async function peerDownload(name: string, opts: PeerDownloadOptions): Promise<{ url: string; bytes: number }> {

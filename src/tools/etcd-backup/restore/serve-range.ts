@@ -14,7 +14,8 @@ export function answerRange(header: string | null, size: number): RangeAnswer {
   if (a === "" && b === "") return whole;
   if (a === "") {
     const n = Number(b);
-    if (n === 0) return "unsatisfiable";
+    // An empty file has no last bytes: 416, never `Content-Range: bytes 0--1/0` (issue 19.21).
+    if (n === 0 || size === 0) return "unsatisfiable";
     return { start: Math.max(0, size - n), end: size - 1, partial: true };
   }
   const start = Number(a);

@@ -13,7 +13,7 @@ import { snapshotEntryName, stateEntryName } from "../../../archive/layout.ts";
 import { MAX_STATE_BYTES } from "../../../archive/zip-reader-extract.ts";
 import { writeSnapshotTar } from "../../../archive/tar-snapshot.ts";
 import { ZipWriter } from "../../../archive/zip-writer.ts";
-import { ErrorCode, isRkeToolsError, RkeToolsError } from "../../../errors.ts";
+import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import { AtomicFile } from "../../../fs/atomic.ts";
 import type { SnapshotInfo } from "../../../etcd/snapshot.ts";
 import type { Logger } from "../../../log/logger.ts";
@@ -162,11 +162,7 @@ export async function writeArchive(
     await file.commit();
     return { zipPath, zipBytes, archiveSha256: sink.digest(), snapshot: input.info as SnapshotInfo };
   } catch (e) {
-    await file.abort();
-    // Name the file the operator knows, not our temporary one (which is gone now).
-    if (isRkeToolsError(e, ErrorCode.Io) && e.message.includes(file.tempPath)) {
-      throw new ArchiveError(ErrorCode.Io, e.message.replace(file.tempPath, zipPath), { cause: e });
-    }
+    await file.abort(); // its errors name zipPath, not the temporary file (src/fs/atomic.ts)
     throw e;
   }
 }
