@@ -68,7 +68,7 @@ export async function checkTarget(backupDir: string, name: string, format: Archi
 
 /**
  * Removes a raw `/backup/<name>` left beside the new archive (by a restore's download or serve),
- * as the original does (original §6): RKE's checksum check after a restore reads the raw file by
+ * as the original does (docs/contract.md §o-6): RKE's checksum check after a restore reads the raw file by
  * that name, and a stale one is another snapshot. A directory there is left, with a warning.
  */
 export async function removeStaleRaw(backupDir: string, name: string, log: Logger): Promise<void> {

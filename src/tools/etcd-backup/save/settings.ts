@@ -59,7 +59,7 @@ export function saveSettings(flags: SaveFlags, env: Record<string, string | unde
   if (flags.once) validateSnapshotName(flags.name);
   if (flags.creation < 0n) throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value "${formatDuration(flags.creation)}" for flag --creation: must be positive`);
   // A negative retention puts the cutoff in the future: every snapshot of the clean-up (the one just
-  // taken in rolling mode, and the bucket's) would go. The original accepted it (original §2).
+  // taken in rolling mode, and the bucket's) would go. The original accepted it (docs/contract.md §o-2).
   if (flags.retention < 0n) throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value "${formatDuration(flags.retention)}" for flag --retention: must be positive`);
   if (flags["backup-retries"] < 0) throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value "${flags["backup-retries"]}" for flag --backup-retries: must not be negative`);
   const endpoints = parseEndpoints(flags.endpoints);
