@@ -9,9 +9,10 @@ import { ErrorCode, RkeToolsError } from "../errors.ts";
 import { AtomicFile } from "../fs/atomic.ts";
 import type { Logger } from "../log/logger.ts";
 import { detectArchiveFormat, entryNames, type ArchiveFormat } from "./format.ts";
+import { checkFreeSpace, MAX_SNAPSHOT_BYTES } from "./limits.ts";
 import { compressionOf } from "./tar-compression.ts";
 import { extractTarEntry } from "./tar-reader.ts";
-import { entryNotFound, extractEntryToFile, MAX_SNAPSHOT_BYTES } from "./zip-reader-extract.ts";
+import { entryNotFound, extractEntryToFile } from "./zip-reader-extract.ts";
 
 export interface ExtractArchiveOptions {
   signal?: AbortSignal;
@@ -50,6 +51,7 @@ export async function extractArchiveEntry(
       label: archivePath,
       signal: opts.signal,
       maxBytes: opts.maxBytes ?? MAX_SNAPSHOT_BYTES,
+      accept: (h) => checkFreeSpace(dest, h.size), // as the zip path: before writing, not at ENOSPC
     });
     if (!header) throw entryNotFound(entry, archivePath);
     if (file.written !== header.size) {

@@ -8,6 +8,7 @@ import { Readable, type Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import tarStream from "tar-stream";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.ts";
+import { EntryCensus, MAX_SNAPSHOT_BYTES, normalEntryName } from "./limits.ts";
 import { createDecompressor, type TarCompression } from "./tar-compression.ts";
 import type { ArchiveSink } from "./tar-writer.ts";
 
@@ -26,6 +27,8 @@ export interface ReadTarOptions {
   signal?: AbortSignal;
   /** extractTarEntry: refuse an entry declaring more bytes (before writing any). */
   maxBytes?: number;
+  /** extractTarEntry: sees the wanted entry's header before a byte of it is written; throws to refuse. */
+  accept?: (header: TarEntryHeader) => void;
 }
 
 /**
@@ -51,11 +54,16 @@ export async function readTar(source: AsyncIterable<Uint8Array>, opts: ReadTarOp
   const piped = decompress ? pipeline(input, decompress, extract) : pipeline(input, extract);
   piped.catch(() => {}); // awaited below; its error also ends the entry loop
   const headers: TarEntryHeader[] = [];
+  const census = new EntryCensus(opts.label);
   try {
     for await (const entry of extract) {
       opts.signal?.throwIfAborted();
       const h = entry.header;
-      if (h.type === "file" || h.type === "contiguous-file") {
+      const isFile = h.type === "file" || h.type === "contiguous-file";
+      census.add(h.name, isFile);
+      if (isFile) {
+        // Bounded by what it declares, before its bytes are inflated (a few MB of zstd can declare 48 GiB).
+        if (h.size > MAX_SNAPSHOT_BYTES) throw declaresTooMuch(h.name, h.size, opts.label, MAX_SNAPSHOT_BYTES);
         const header: TarEntryHeader = { name: h.name, size: h.size, mode: h.mode, mtime: h.mtime, type: h.type };
         headers.push(header);
         if (onEntry && (await onEntry(header, entry as AsyncIterable<Uint8Array>)) === "stop") {
@@ -77,9 +85,8 @@ export async function readTar(source: AsyncIterable<Uint8Array>, opts: ReadTarOp
 
 /** `backup/x`, `/backup/x` and `./backup/x` name the same entry (GNU tar strips the slash). */
 export function sameEntryName(a: string, b: string): boolean {
-  return stripLead(a) === stripLead(b);
+  return normalEntryName(a) === normalEntryName(b);
 }
-const stripLead = (s: string) => s.replace(/^(\.\/|\/)+/, "");
 
 /**
  * Streams the entry named `entryName` into `sink` and reads the rest of the archive; returns its
@@ -94,13 +101,16 @@ export async function extractTarEntry(
   let found: TarEntryHeader | undefined;
   await readTar(source, opts, async (header, body) => {
     if (found || !sameEntryName(header.name, entryName)) return;
-    if (opts.maxBytes !== undefined && header.size > opts.maxBytes) {
-      throw new RkeToolsError(ErrorCode.Archive, `tar: entry ${header.name} of ${opts.label} declares ${header.size} bytes, more than the ${opts.maxBytes} accepted`);
-    }
+    if (opts.maxBytes !== undefined && header.size > opts.maxBytes) throw declaresTooMuch(header.name, header.size, opts.label, opts.maxBytes);
+    opts.accept?.(header);
     found = header;
     for await (const chunk of body) await sink.write(chunk);
   });
   return found;
+}
+
+function declaresTooMuch(entry: string, size: number, label: string, max: number): RkeToolsError {
+  return new RkeToolsError(ErrorCode.Archive, `tar: entry ${entry} of ${label} declares ${size} bytes, more than the ${max} accepted`);
 }
 
 function readError(label: string, e: unknown, compression: string | undefined): RkeToolsError {

@@ -55,11 +55,11 @@ class WindowReader extends yauzl.RandomAccessReader {
 }
 
 /** Every entry of the central directory (names, sizes, CRCs, modes). Throws when it is no zip. */
-export async function readZipEntriesByRange(read: RangeRead, size: number, opts: { maxFetches?: number } = {}): Promise<ZipEntry[]> {
+export async function readZipEntriesByRange(read: RangeRead, size: number, opts: { maxFetches?: number; label?: string } = {}): Promise<ZipEntry[]> {
   const reader = new WindowReader(read, size, opts.maxFetches ?? 8);
   const zip = await yauzl.fromRandomAccessReaderPromise(reader, size, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
   try {
-    return await readAll(zip);
+    return await readAll(zip, opts.label ?? "zip");
   } finally {
     zip.close();
   }

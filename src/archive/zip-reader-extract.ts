@@ -7,21 +7,16 @@
  * deflate can produce (a lying header), and entries larger than the free space of the target
  * file system. While writing, pumpEntry refuses bytes beyond the declared size.
  */
-import { statfsSync } from "node:fs";
-import { dirname } from "node:path";
 import { ErrorCode, RkeToolsError } from "../errors.ts";
 import { AtomicFile } from "../fs/atomic.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
+import { checkFreeSpace, MAX_SNAPSHOT_BYTES } from "./limits.ts";
 import { ZipReader, type ZipEntry } from "./zip-reader.ts";
 import { pumpEntry } from "./zip-reader-inflate.ts";
 import { findEntry } from "./zip-reader-lookup.ts";
 
 /** Deflate cannot expand beyond ~1032:1; a header claiming more is lying. */
 export const MAX_DEFLATE_RATIO = 1100;
-/** etcd's storage quota tops out at 8 GiB; anything far beyond is not a snapshot. */
-export const MAX_SNAPSHOT_BYTES = 64 * 2 ** 30;
-/** RKE state files are a few hundred KiB. */
-export const MAX_STATE_BYTES = 64 * 2 ** 20;
 
 export interface ExtractOptions {
   signal?: AbortSignal;
@@ -79,18 +74,5 @@ function checkDeclaredSize(entry: ZipEntry, zipPath: string, maxBytes: number): 
   const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
   if (entry.method === 8 && ratio > MAX_DEFLATE_RATIO) {
     throw new RkeToolsError(ErrorCode.Archive, `${what} declares a compression ratio of ${Math.round(ratio)}:1, beyond what deflate can produce (zip bomb or corrupt archive)`);
-  }
-}
-
-function checkFreeSpace(dest: string, bytes: number): void {
-  let free: number;
-  try {
-    const s = statfsSync(dirname(dest));
-    free = Number(s.bavail) * Number(s.bsize);
-  } catch {
-    return; // no statfs here: the write itself reports ENOSPC
-  }
-  if (bytes > free) {
-    throw new RkeToolsError(ErrorCode.Io, `Cannot write ${dest}: it needs ${bytes} bytes and only ${free} are free`);
   }
 }

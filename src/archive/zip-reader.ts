@@ -9,7 +9,8 @@
  */
 import { closeSync, fstatSync, openSync, read } from "node:fs";
 import yauzl from "yauzl";
-import { ErrorCode, RkeToolsError, messageOf } from "../errors.ts";
+import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.ts";
+import { checkEntryCount, EntryCensus } from "./limits.ts";
 
 export interface ZipEntry {
   /** Entry name as stored (UTF-8), e.g. `/backup/snap1`. */
@@ -52,10 +53,11 @@ export class ZipReader {
     try {
       const size = fstatSync(fd).size;
       const zip = await yauzl.fromFdPromise(fd, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
-      const entries = await readAll(zip);
+      const entries = await readAll(zip, path);
       return new ZipReader(path, size, fd, zip, entries);
     } catch (e) {
       closeSync(fd);
+      if (isRkeToolsError(e)) throw e; // a valid zip, but not a snapshot archive (limits.ts)
       throw new RkeToolsError(ErrorCode.Archive, `${NOT_A_ZIP} (${path}: ${messageOf(e)})`, { cause: e });
     }
   }
@@ -86,14 +88,28 @@ export class ZipReader {
   }
 }
 
-/** Every entry of an open yauzl zip (lazy mode), in directory order. */
-export function readAll(zip: yauzl.ZipFile): Promise<ZipEntry[]> {
+/**
+ * Every entry of an open yauzl zip (lazy mode), in directory order; refuses what no snapshot
+ * archive holds (limits.ts), by the end record's count before a directory record is read.
+ */
+export function readAll(zip: yauzl.ZipFile, label: string): Promise<ZipEntry[]> {
   return new Promise((resolve, reject) => {
     const out: ZipEntry[] = [];
+    const census = new EntryCensus(label);
+    try {
+      checkEntryCount(label, zip.entryCount);
+    } catch (e) {
+      return reject(e);
+    }
     zip.on("entry", (e: yauzl.Entry) => {
-      const nameBytes = e.fileName as unknown as Buffer; // a Buffer with decodeStrings: false
+      const name = (e.fileName as unknown as Buffer).toString("utf8"); // a Buffer with decodeStrings: false
+      try {
+        census.add(name, !name.endsWith("/"));
+      } catch (err) {
+        return reject(err);
+      }
       out.push({
-        name: nameBytes.toString("utf8"),
+        name,
         method: e.compressionMethod,
         crc32: e.crc32,
         compressedSize: e.compressedSize,

@@ -62,3 +62,28 @@ export class MemorySink {
     return Buffer.concat(this.chunks);
   }
 }
+
+/**
+ * One ustar header, written by hand so that it may declare what no writer of ours would: any size
+ * (base-256 from 8 GiB on, as GNU tar), any type ("0" file, "5" folder), with no data after it.
+ */
+export function ustarHeader(name: string, size: number, type = "0"): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100);
+  h.write("0000600\0", 100);
+  h.write("0000000\0", 108);
+  h.write("0000000\0", 116);
+  if (size < 8 ** 11) h.write(size.toString(8).padStart(11, "0") + "\0", 124);
+  else {
+    h[124] = 0x80; // base-256, big-endian in the 11 bytes that follow
+    for (let i = 135, v = size; i > 124; i--, v = Math.floor(v / 256)) h[i] = v % 256;
+  }
+  h.write("00000000000\0", 136);
+  h.write("        ", 148);
+  h.write(type, 156);
+  h.write("ustar\u000000", 257);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
+  return h;
+}

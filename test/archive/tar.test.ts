@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { zstdCompressSync } from "node:zlib";
 import { entryNames } from "../../src/archive/format.ts";
 import type { TarCompression } from "../../src/archive/tar-compression.ts";
 import { extractTarEntry, readTar } from "../../src/archive/tar-reader.ts";
@@ -9,7 +10,7 @@ import { TarWriter } from "../../src/archive/tar-writer.ts";
 import { isRkeToolsError } from "../../src/errors.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
 import { describeWith, hasCommand } from "../support/components.ts";
-import { MemorySink, chunked, fileStream, sampleBytes, sha256, tempDir, writeTarFile } from "./tar-helpers.ts";
+import { MemorySink, chunked, fileStream, sampleBytes, sha256, tempDir, ustarHeader, writeTarFile } from "./tar-helpers.ts";
 
 const gnuTar = hasCommand("tar", "apt-get install tar");
 const zstdCmd = hasCommand("zstd", "apt-get install zstd");
@@ -173,6 +174,55 @@ describe("damaged archives fail with one clear line", () => {
     writeFileSync(path, "");
     const e = await failureOf(readFrom(path, "zstd", names.snapshot));
     expect(e.message).toBe(`Cannot read archive ${path}: it is empty`);
+  });
+});
+
+describe("what no snapshot archive holds is refused at its header (issue 19, item 11)", () => {
+  const compress = (f: TarCompression, b: Buffer) => (f === "gzip" ? Bun.gzipSync(new Uint8Array(b)) : f === "zstd" ? zstdCompressSync(b) : b);
+
+  for (const f of FORMATS) {
+    test(`a third file, ${f.ext}: refused, the wanted entry already read or not`, async () => {
+      using t = tempDir("tar");
+      const path = join(t.dir, `x.${f.ext}`);
+      await writeTarFile(path, f.compression, [...ENTRIES, { name: "backup/extra", mode: 0o600, data: state }]);
+      for (const entry of [names.snapshot, "backup/none"]) {
+        const e = await failureOf(readFrom(path, f.compression, entry));
+        expect(e.message).toBe(`Cannot read archive ${path}: it holds more than 2 files; a snapshot archive holds the snapshot and at most the state file`);
+      }
+    });
+
+    test(`an entry declaring more than 64 GiB, ${f.ext}: refused before its data is read`, async () => {
+      using t = tempDir("tar");
+      const path = join(t.dir, `x.${f.ext}`);
+      // 48 KiB of data follow a header that declares 65 GiB: the old reader inflated until "truncated".
+      writeFileSync(path, compress(f.compression, Buffer.concat([ustarHeader(names.snapshot, 65 * 2 ** 30), Buffer.alloc(48 << 10)])));
+      const e = await failureOf(readTar(fileStream(path), { compression: f.compression, label: path }));
+      expect(e.message).toBe(`tar: entry ${names.snapshot} of ${path} declares ${65 * 2 ** 30} bytes, more than the ${64 * 2 ** 30} accepted`);
+    });
+  }
+
+  test("a folder of many entries: refused at the ninth", async () => {
+    using t = tempDir("tar");
+    const path = join(t.dir, "x.tar.zst");
+    const dirs = Array.from({ length: 200 }, (_, i) => ustarHeader(`backup/d${i}/`, 0, "5"));
+    writeFileSync(path, zstdCompressSync(Buffer.concat([...dirs, Buffer.alloc(1024)])));
+    const e = await failureOf(readTar(fileStream(path), { compression: "zstd", label: path }));
+    expect(e.message).toBe(`Cannot read archive ${path}: it holds more than 8 entries; a snapshot archive holds the snapshot and at most the state file`);
+  });
+
+  test("folder entries as `tar -c backup etc` adds them are read", async () => {
+    using t = tempDir("tar");
+    const path = join(t.dir, "x.tar");
+    const body = Buffer.from("{}");
+    const tar = Buffer.concat([
+      ...["backup/", "etc/", "etc/kubernetes/"].map((d) => ustarHeader(d, 0, "5")),
+      ustarHeader(names.state, body.length),
+      Buffer.concat([body, Buffer.alloc(510)]),
+      Buffer.alloc(1024),
+    ]);
+    writeFileSync(path, tar);
+    const headers = await readTar(fileStream(path), { compression: "none", label: path });
+    expect(headers.map((h) => h.name)).toEqual([names.state]);
   });
 });
 

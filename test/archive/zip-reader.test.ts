@@ -203,6 +203,33 @@ describe("damaged archives", () => {
   });
 });
 
+describe("what no snapshot archive holds (issue 19, item 11)", () => {
+  const TOO_MANY = "a snapshot archive holds the snapshot and at most the state file";
+
+  test("a third file is refused by every use of the reader", async () => {
+    await writeGoZip(p("three.zip"), [{ name: "/backup/snap1", data: snap }, { name: "/etc/kubernetes/snap1.rkestate", data: state }, { name: "/backup/x", data: state }]);
+    await expectArchiveError(ZipReader.open(p("three.zip")), ErrorCode.Archive, new RegExp(`^Cannot read archive .*three\\.zip: it holds more than 2 files; ${TOO_MANY}$`));
+    await expectArchiveError(extractEntryToFile(p("three.zip"), "/backup/snap1", p("three-out")), ErrorCode.Archive, /more than 2 files/);
+    noTempsLeft();
+  });
+
+  test("2,000 entries: refused by the end record's count before the directory is walked", async () => {
+    const many = Array.from({ length: 2_000 }, (_, i) => ({ name: `/backup/d${i}/`, data: new Uint8Array(0) }));
+    await writeGoZip(p("many.zip"), many);
+    await expectArchiveError(ZipReader.open(p("many.zip")), ErrorCode.Archive, new RegExp(`: it holds 2000 entries; ${TOO_MANY}$`));
+  });
+
+  test("folder entries as `zip -r` adds them are read", async () => {
+    await writeGoZip(p("folders.zip"), [
+      ...["backup/", "etc/", "etc/kubernetes/"].map((name) => ({ name, data: new Uint8Array(0) })),
+      { name: "backup/snap1", data: snap },
+      { name: "etc/kubernetes/snap1.rkestate", data: state },
+    ]);
+    const r = await extractEntryToFile(p("folders.zip"), "/backup/snap1", p("folders-out"));
+    expect(r.bytes).toBe(snap.length);
+  });
+});
+
 describe("zip bombs and absurd sizes", () => {
   test("an entry inflating beyond its declared size stops there", async () => {
     const bomb = zerosDeflated(64 << 20); // 64 MiB of zeros in ~64 KiB

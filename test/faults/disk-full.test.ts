@@ -10,6 +10,8 @@ import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { zstdCompressSync } from "node:zlib";
+import { ustarHeader } from "../archive/tar-helpers.ts";
 import { lastLine, runTool, spawnTool, type SpawnedTool } from "../support/bin.ts";
 import { describeWith, hasCommand, isRoot } from "../support/components.ts";
 import { makePki, type Pki } from "../support/pki.ts";
@@ -86,6 +88,17 @@ describeWith([isRoot, hasCommand("python3", "apt-get install python3"), hasComma
     expect(r.stdout).toMatch(/WARN +etcd database +not checked: cannot write its temporary copy: no space left on device \(the check needs room for the uncompressed snapshot beside the archive\)/);
     expect(r.code).toBe(0);
     expect(readdirSync(backup)).toEqual([`${name}.zip`]);
+  });
+
+  test("serve from a tar.zst whose snapshot declares 1 GiB, into a 20 MiB /backup: refused before writing (issue 19, item 11)", async () => {
+    const backup = small("serve-tar", "20m");
+    // 1.7 MB of such a tar.zst once declared 48 GiB and filled the disk; the header is enough to refuse.
+    const body = Buffer.concat([ustarHeader(`backup/${name}`, 2 ** 30), Buffer.alloc(4 << 20)]);
+    writeFileSync(join(backup, `${name}.tar.zst`), zstdCompressSync(body));
+    const r = await runTool("rke-etcd-backup", ["etcd-backup", "serve", "--name", name, ...certs], { env: env({ backup }) });
+    expect(r.code).not.toBe(0);
+    expect(lastLine(r.stderr)).toMatch(new RegExp(`level=fatal msg="Cannot write ${join(backup, name)}: it needs 1073741824 bytes and only \\d+ are free"`));
+    expect(readdirSync(backup)).toEqual([`${name}.tar.zst`]);
   });
 
   test("extractstatefile into a /tmp too small for the state file", async () => {

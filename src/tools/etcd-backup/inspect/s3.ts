@@ -64,7 +64,7 @@ async function stateInZip(client: S3Client, key: string, size: number, head: Uin
     return new Uint8Array(await res.arrayBuffer());
   };
   try {
-    const entries = await readZipEntriesByRange(read, size);
+    const entries = await readZipEntriesByRange(read, size, { label: key });
     return entries.some((e) => sameEntryName(e.name, names.state));
   } catch {
     return undefined;

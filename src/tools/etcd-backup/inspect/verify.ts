@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { entryNames, formatFromMagic, parseArchiveFileName, readHead } from "../../../archive/format.ts";
+import { MAX_STATE_BYTES } from "../../../archive/limits.ts";
 import { sameEntryName } from "../../../archive/tar-reader.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import { checkBolt, type BoltCheck } from "../../../bbolt/check.ts";
@@ -45,8 +46,6 @@ export interface VerifyOptions {
   stored?: { sha256: string; from: string };
 }
 
-/** State files are a few hundred KiB; anything far larger is not one. */
-const MAX_STATE_BYTES = 64 * 1024 * 1024;
 /** bbolt's meta page magic, 0xED0CDAED little-endian after the 16-byte page header. */
 const BOLT_MAGIC = [0xed, 0xda, 0x0c, 0xed];
 

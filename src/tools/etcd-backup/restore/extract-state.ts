@@ -8,7 +8,7 @@ import { statSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { entryNames, parseArchiveFileName } from "../../../archive/format.ts";
 import { extractArchiveEntry } from "../../../archive/tar-extract.ts";
-import { MAX_STATE_BYTES } from "../../../archive/zip-reader-extract.ts";
+import { MAX_STATE_BYTES } from "../../../archive/limits.ts";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../errors.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Paths } from "../../../fs/paths.ts";
