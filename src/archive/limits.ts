@@ -25,7 +25,9 @@ export const normalEntryName = (s: string) => s.replace(/^(\.\/|\/)+/, "");
 
 /**
  * Counts the entries of one archive as a reader meets them; throws (E_ARCHIVE) at the first one
- * too many.
+ * too many, and at a second file of the same name (`/backup/x` and `backup/x` are one name):
+ * unzip and tar extract the last copy, our look-up took the first, so which bytes are "the"
+ * snapshot would depend on the tool.
  */
 export class EntryCensus {
   private entries = 0;
@@ -36,7 +38,9 @@ export class EntryCensus {
   add(name: string, isFile: boolean): void {
     if (++this.entries > MAX_ENTRIES) throw tooMany(this.label, `more than ${MAX_ENTRIES} entries`);
     if (!isFile) return;
-    this.files.add(normalEntryName(name));
+    const key = normalEntryName(name);
+    if (this.files.has(key)) throw refuse(this.label, `it holds two entries named ${key}`);
+    this.files.add(key);
     if (this.files.size > MAX_FILE_ENTRIES) throw tooMany(this.label, `more than ${MAX_FILE_ENTRIES} files`);
   }
 }

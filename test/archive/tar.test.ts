@@ -201,6 +201,14 @@ describe("what no snapshot archive holds is refused at its header (issue 19, ite
     });
   }
 
+  test("two files of one name (`backup/x` and `/backup/x`): refused (issue 19, item 12)", async () => {
+    using t = tempDir("tar");
+    const path = join(t.dir, "x.tar.gz");
+    await writeTarFile(path, "gzip", [ENTRIES[0]!, { ...ENTRIES[0]!, name: `/${names.snapshot}` }]);
+    const e = await failureOf(readFrom(path, "gzip", names.snapshot));
+    expect(e.message).toBe(`Cannot read archive ${path}: it holds two entries named ${names.snapshot}`);
+  });
+
   test("a folder of many entries: refused at the ninth", async () => {
     using t = tempDir("tar");
     const path = join(t.dir, "x.tar.zst");

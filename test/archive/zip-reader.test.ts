@@ -219,6 +219,14 @@ describe("what no snapshot archive holds (issue 19, item 11)", () => {
     await expectArchiveError(ZipReader.open(p("many.zip")), ErrorCode.Archive, new RegExp(`: it holds 2000 entries; ${TOO_MANY}$`));
   });
 
+  test("two entries of one name: refused, whichever spelling (issue 19, item 12)", async () => {
+    await writeGoZip(p("dup.zip"), [{ name: "/backup/snap1", data: snap }, { name: "/backup/snap1", data: state }]);
+    await expectArchiveError(ZipReader.open(p("dup.zip")), ErrorCode.Archive, /: it holds two entries named backup\/snap1$/);
+    await writeGoZip(p("dup2.zip"), [{ name: "/etc/kubernetes/snap1.rkestate", data: state }, { name: "etc/kubernetes/snap1.rkestate", data: state }]);
+    await expectArchiveError(extractEntryToFile(p("dup2.zip"), "/etc/kubernetes/snap1.rkestate", p("dup2-out")), ErrorCode.Archive, /two entries named etc\/kubernetes\/snap1\.rkestate/);
+    noTempsLeft();
+  });
+
   test("folder entries as `zip -r` adds them are read", async () => {
     await writeGoZip(p("folders.zip"), [
       ...["backup/", "etc/", "etc/kubernetes/"].map((name) => ({ name, data: new Uint8Array(0) })),

@@ -12,8 +12,10 @@ import { snapshotEntryName, stateEntryName } from "../../src/archive/layout.ts";
 import { writeSnapshotTar } from "../../src/archive/tar-snapshot.ts";
 import { ZipWriter } from "../../src/archive/zip-writer.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
+import { writeTarFile } from "../archive/tar-helpers.ts";
 import { lastLine, runTool } from "../support/bin.ts";
 import { describeWith } from "../support/components.ts";
+import { writeGoZip } from "../support/go-zip.ts";
 import { etcdComponents, startEtcd, type EtcdServer } from "../support/etcd.ts";
 import { makeDirs, type Dirs } from "./save-helpers.ts";
 
@@ -150,6 +152,26 @@ describeWith(etcdComponents, "verify and list", () => {
     const r = await verify(name);
     expect(r.code).toBe(1);
     expect(lastLine(r.stderr)).toContain(`state file: etc/kubernetes/${name}.rkestate is not JSON`);
+  });
+
+  test("two entries of the snapshot's name (the second corrupt, which unzip and tar take): refused, zip and tar (issue 19, item 12)", async () => {
+    const bad = Buffer.from(snapshot);
+    bad[100] = bad[100]! ^ 0xff;
+    const zipName = "dup-zip";
+    const zip = join(dirs.backup, `${zipName}.zip`);
+    await writeGoZip(zip, [{ name: snapshotEntryName(zipName), data: snapshot }, { name: `backup/${zipName}`, data: bad }]);
+    const z = await verify(zipName);
+    expect(z.code).toBe(1);
+    expect(lastLine(z.stderr)).toContain(`Cannot verify snapshot ${zipName}: ${zip}: integrity: Cannot read archive ${zip}: it holds two entries named backup/${zipName}`);
+    const tarName = "dup-tar";
+    const tar = join(dirs.backup, `${tarName}.tar.zst`);
+    await writeTarFile(tar, "zstd", [{ name: `backup/${tarName}`, mode: 0o600, data: snapshot }, { name: `./backup/${tarName}`, mode: 0o600, data: bad }]);
+    const t = await verify(tarName);
+    expect(t.code).toBe(1);
+    expect(lastLine(t.stderr)).toContain(`integrity: Cannot read archive ${tar}: it holds two entries named backup/${tarName}`);
+    const extract = await runTool("rke-etcd-backup", ["etcd-backup", "extractstatefile", "--name", zipName], { env: dirs.env });
+    expect(extract.code).toBe(1);
+    expect(lastLine(extract.stderr)).toContain(`it holds two entries named backup/${zipName}`);
   });
 
   test("a raw snapshot (as serve and download leave it) verifies by its trailer", async () => {
