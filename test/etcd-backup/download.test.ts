@@ -6,7 +6,7 @@ import { lastLine, runTool } from "../support/bin.ts";
 import { ErrorCode, isRkeToolsError } from "../../src/errors.ts";
 import { peerDownload } from "../../src/tools/etcd-backup/restore/peer-download.ts";
 import { makePki, type Pki } from "../support/pki.ts";
-import { snapshotBytes } from "../faults/fixtures.ts";
+import { snapshotBytes, withTrailer } from "../faults/fixtures.ts";
 import { isServing, messages, restoreDirs, startServe, type RestoreDirs, type ServeProcess } from "./restore-env.ts";
 
 let pki: Pki;
@@ -109,7 +109,7 @@ describe("download --local-endpoint", () => {
 describe("download verifies the server", () => {
   test("a serve whose certificate comes from a foreign CA is refused", async () => {
     const rogue = restoreDirs("download-rogue");
-    writeFileSync(join(rogue.backup, "snap1"), "rogue bytes");
+    writeFileSync(join(rogue.backup, "snap1"), withTrailer(Buffer.from("rogue bytes")));
     // The rogue server trusts our client certificate but presents one from another CA.
     const s = await startServe(rogue.env, ["--name", "snap1", "--cacert", pki.ca, "--cert", pki.foreign.cert, "--key", pki.foreign.key]);
     if (!isServing(s)) throw new Error(s.stderr);

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFil
 import { connect } from "node:tls";
 import { join } from "node:path";
 import { lastLine } from "../support/bin.ts";
+import { withTrailer } from "../faults/fixtures.ts";
 import { writeGoZip } from "../support/go-zip.ts";
 import { makePki, type Pki } from "../support/pki.ts";
 import { isServing, messages, restoreDirs, startServe, type RestoreDirs, type ServeProcess } from "./restore-env.ts";
@@ -12,7 +13,7 @@ let d: RestoreDirs;
 let pki: Pki;
 let serve: ServeProcess;
 // Big enough to fill the socket buffers of a reader that stops reading.
-const snap = Buffer.concat([randomBytes(24 << 20), Buffer.alloc(40 << 20, "bbolt page ")]);
+const snap = withTrailer(Buffer.concat([randomBytes(24 << 20), Buffer.alloc(40 << 20, "bbolt page ")]));
 const certArgs = () => ["--cacert", pki.ca, "--cert", pki.node.cert, "--key", pki.node.key];
 
 function tlsOpts(who: "client" | "foreign" | "none") {
@@ -189,10 +190,15 @@ describe("serve: start-up failures (flags are checked before extracting)", () =>
   let e: RestoreDirs;
   beforeAll(async () => {
     e = restoreDirs("serve-fail");
-    await writeGoZip(join(e.backup, "z.zip"), [{ name: "/backup/z", data: Buffer.from("zzz") }]);
+    await writeGoZip(join(e.backup, "z.zip"), [{ name: "/backup/z", data: withTrailer(Buffer.from("zzz")) }]);
     await writeGoZip(join(e.backup, "two.zip"), [{ name: "/backup/a", data: Buffer.from("a") }, { name: "/backup/b", data: Buffer.from("b") }]);
     writeFileSync(join(e.backup, "bad.zip"), "PK\x03\x04 garbage");
     writeFileSync(join(e.backup, "bad"), "previous raw file");
+    const flipped = withTrailer(randomBytes(100_000));
+    flipped[5] = flipped[5]! ^ 1;
+    writeFileSync(join(e.backup, "flipped"), flipped);
+    writeFileSync(join(e.backup, "empty"), "");
+    await writeGoZip(join(e.backup, "short.zip"), [{ name: "/backup/short", data: Buffer.from("etcd") }]);
   });
   afterAll(() => e.cleanup());
 
@@ -220,6 +226,11 @@ describe("serve: start-up failures (flags are checked before extracting)", () =>
     expect(readFileSync(join(e.backup, "bad"), "utf8")).toBe("previous raw file");
   });
   test("a zip without the entry", () => fails(["--name", "two", ...certArgs()], `File [/backup/two] not found in file [${e.backup}/two.zip]`));
+  test("a snapshot whose SHA-256 trailer does not match, an empty one, one too short for a trailer: refused before listening (issue 19, item 10)", async () => {
+    await fails(["--name", "flipped", ...certArgs()], `Cannot serve ${e.backup}/flipped: it is not a whole etcd snapshot: its trailer is `);
+    await fails(["--name", "empty", ...certArgs()], `Cannot serve ${e.backup}/empty: it is empty`);
+    await fails(["--name", "short", ...certArgs()], `Cannot serve ${e.backup}/short: its 4 bytes are too few to hold etcd's SHA-256 trailer`);
+  });
   test("the port is taken; SIGTERM ends a running serve cleanly", async () => {
     const s = await startServe(e.env, ["--name", "z", ...certArgs()], { hosts: "127.0.0.1" });
     if (!isServing(s)) throw new Error(s.stderr);

@@ -9,7 +9,11 @@ import { rmSync, writeFileSync } from "node:fs";
 
 export function snapshotBytes(size: number): Buffer {
   const half = Math.floor(size / 2);
-  const body = Buffer.concat([Buffer.alloc(half, '{"kind":"ConfigMap","data":{"k":"v"}}'), randomBytes(size - half)]);
+  return withTrailer(Buffer.concat([Buffer.alloc(half, '{"kind":"ConfigMap","data":{"k":"v"}}'), randomBytes(size - half)]));
+}
+
+/** `body` followed by its SHA-256, as etcd ends a snapshot (serve refuses anything else). */
+export function withTrailer(body: Uint8Array): Buffer {
   return Buffer.concat([body, createHash("sha256").update(body).digest()]);
 }
 

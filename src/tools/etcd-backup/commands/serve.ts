@@ -4,6 +4,7 @@ import * as f from "../flags.ts";
 import { prepareSnapshot } from "../restore/extract.ts";
 import { requireName } from "../restore/files.ts";
 import { SERVE_PORT, serveSnapshot } from "../restore/serve.ts";
+import { checkServable } from "../restore/serve-check.ts";
 import { requireTls, serveHostsFrom, servePortFrom } from "../restore/tls-flags.ts";
 import { applyLogFlags } from "./common.ts";
 
@@ -18,6 +19,7 @@ export default defineGoCommand({
     const tls = requireTls(flags);
     const port = servePortFrom(env, SERVE_PORT);
     const { file } = await prepareSnapshot(name, { paths: pathsFrom(env), signal, log });
+    await checkServable(file, signal);
     await serveSnapshot(file, { name, tls, port, hostnames: serveHostsFrom(env), signal, log });
   },
 });

@@ -4,6 +4,7 @@
  * the last 32 bytes seen are held back from the hash.
  */
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 
 export const TRAILER_SIZE = 32;
 
@@ -41,4 +42,11 @@ export class TrailerCheck {
     const trailer = this.tail.byteLength === TRAILER_SIZE ? this.tail.toString("hex") : "";
     return { ok: trailer !== "" && trailer === computed, bytes: this.bytes, computed, trailer };
   }
+}
+
+/** The trailer check of a whole file, read sequentially in 1 MiB chunks. */
+export async function trailerOfFile(path: string, signal?: AbortSignal): Promise<TrailerResult> {
+  const check = new TrailerCheck();
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal })) check.write(chunk as Uint8Array);
+  return check.result();
 }
