@@ -4,7 +4,7 @@
  * the last 32 bytes seen are held back from the hash.
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 
 export const TRAILER_SIZE = 32;
 
@@ -44,9 +44,19 @@ export class TrailerCheck {
   }
 }
 
-/** The trailer check of a whole file, read sequentially in 1 MiB chunks. */
+/** The trailer check of a whole file, read sequentially into one 4 MiB buffer. */
 export async function trailerOfFile(path: string, signal?: AbortSignal): Promise<TrailerResult> {
   const check = new TrailerCheck();
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal })) check.write(chunk as Uint8Array);
-  return check.result();
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(4 << 20);
+    for (;;) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await fh.read(buf, 0, buf.length);
+      if (bytesRead === 0) return check.result();
+      check.write(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
 }
