@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { connect } from "node:tls";
 import { join } from "node:path";
 import { lastLine } from "../support/bin.ts";
@@ -184,6 +184,56 @@ describe("serve: a snapshot that shrinks while being served", () => {
       e.cleanup();
     }
   }, 60_000);
+});
+
+/** One raw request over TLS with the client certificate; the whole answer (the server closes). */
+function rawRequest(port: number, request: string): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const sock = connect({ host: "127.0.0.1", port, ca: pki.read(pki.ca), cert: pki.read(pki.client.cert), key: pki.read(pki.client.key), checkServerIdentity: () => undefined }, () => sock.write(request));
+    const finish = () => resolve(Buffer.concat(chunks));
+    sock.on("data", (c: Buffer) => chunks.push(c));
+    sock.on("end", finish);
+    sock.on("error", finish);
+    sock.on("close", finish);
+  });
+}
+
+describe("serve: odd requests get short answers, never the runtime's error page (issue 19, item 9)", () => {
+  test("HTTP/1.0 without Host, a malformed Host, a snapshot removed while serving: 400/404, one log line each", async () => {
+    const e = restoreDirs("serve-odd");
+    const small = withTrailer(randomBytes(1000));
+    writeFileSync(join(e.backup, "odd"), small);
+    const s = await startServe(e.env, ["--name", "odd", ...certArgs()], { hosts: "127.0.0.1" });
+    if (!isServing(s)) throw new Error(s.stderr);
+    try {
+      const before = s.stderr().split("\n").length;
+      const answers = [
+        await rawRequest(s.port, "GET /odd HTTP/1.0\r\n\r\n"),
+        await rawRequest(s.port, "GET /odd HTTP/1.1\r\nHost: [::1\r\nConnection: close\r\n\r\n"),
+        await rawRequest(s.port, "GET /odd HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n"),
+      ];
+      for (const a of answers) {
+        const text = a.toString("latin1");
+        // Whole snapshot (a Host is not needed to name the file) or a short 400: nothing else.
+        expect(text).toMatch(/^HTTP\/1\.[01] (200 OK|400 Bad Request)\r\n/);
+        if (text.includes(" 400 ")) expect(a.length).toBeLessThan(400);
+        expect(text).not.toContain("bun");
+        expect(text).not.toContain("at ");
+      }
+      rmSync(join(e.backup, "odd"));
+      const gone = (await rawRequest(s.port, "GET /odd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).toString("latin1");
+      expect(gone).toStartWith("HTTP/1.1 404 Not Found\r\n");
+      expect(gone).toEndWith("\r\n\r\n404 page not found\n");
+      const line = await s.waitFor(/no such file/);
+      expect(line).toMatch(/^time=\S+ level=(warning|error) msg=.*odd/);
+      const lines = s.stderr().split("\n").slice(before - 1).filter((l) => l !== "");
+      expect(lines.every((l) => l.startsWith("time="))).toBe(true); // log lines only: no stack, no source excerpt
+    } finally {
+      await s.stop();
+      e.cleanup();
+    }
+  });
 });
 
 describe("serve: start-up failures (flags are checked before extracting)", () => {

@@ -38,7 +38,9 @@ export interface ServeOptions {
   onListening?: (port: number) => void;
 }
 
-const NOT_FOUND = () => new Response("404 page not found\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" } });
+const plain = (status: number, text: string) => () => new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" } });
+const NOT_FOUND = plain(404, "404 page not found\n");
+const SERVER_ERROR = plain(500, "500 internal server error\n");
 
 export async function serveSnapshot(file: string, opts: ServeOptions): Promise<void> {
   const log = opts.log ?? silentLogger;
@@ -46,12 +48,18 @@ export async function serveSnapshot(file: string, opts: ServeOptions): Promise<v
   const [first, ...others] = opts.hostnames ?? ["0.0.0.0", "::"];
   let port = opts.port ?? SERVE_PORT;
   const handler = makeHandler(file, opts.name, log);
+  // Last resort: a throw that escapes the handler gets a short 500 and one line, never Bun's
+  // development error page (~50 KB with source lines and paths) nor a stack on stderr.
+  const onError = (e: unknown) => {
+    log.error(`Cannot answer a request for ${file}`, { error: messageOf(e) });
+    return SERVER_ERROR();
+  };
   try {
-    servers.push(listen(first!, port, opts.tls, handler));
+    servers.push(listen(first!, port, opts.tls, handler, onError));
     port = servers[0]!.port ?? port;
     for (const h of others) {
       try {
-        servers.push(listen(h, port, opts.tls, handler));
+        servers.push(listen(h, port, opts.tls, handler, onError));
       } catch (e) {
         log.debug(`Not listening on [${h}]:${port}`, { error: messageOf(e) });
       }
@@ -74,30 +82,49 @@ export async function serveSnapshot(file: string, opts: ServeOptions): Promise<v
 
 type Handler = (req: Request, server: Server<undefined>) => Response;
 
-function listen(hostname: string, port: number, tls: TlsFiles, fetch: Handler): Server<undefined> {
+function listen(hostname: string, port: number, tls: TlsFiles, fetch: Handler, error: (e: unknown) => Response): Server<undefined> {
   return Bun.serve({
     hostname,
     port,
     ipv6Only: hostname.includes(":"), // the IPv4 listener owns 0.0.0.0
     idleTimeout: 0,
+    development: false, // no development error page, even if `error` itself throws
+    reusePort: false, // said outright: with development false, Bun 1.4.4 otherwise binds a taken port (SO_REUSEPORT)
     tls: { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true },
     fetch,
+    error,
   });
+}
+
+/**
+ * The decoded path of a request target, without `new URL`: Bun builds `req.url` from the Host
+ * header, and a request without one (HTTP/1.0) or with a malformed one makes it unparsable.
+ * The path alone names what is served; the query is ignored, as by Go's mux.
+ */
+export function requestPath(url: string): string {
+  const path = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "").replace(/[?#].*$/s, "");
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path; // keep the raw path: it will not match
+  }
 }
 
 function makeHandler(file: string, name: string, log: Logger): Handler {
   const wanted = `/${name}`;
   return (req, server) => {
-    const url = new URL(req.url);
-    let path = url.pathname;
-    try {
-      path = decodeURIComponent(path);
-    } catch {
-      // keep the raw path: it will not match
-    }
+    const path = requestPath(req.url);
     if ((req.method !== "GET" && req.method !== "HEAD") || path !== wanted) return NOT_FOUND();
 
-    const st = statSync(file);
+    let st;
+    try {
+      st = statSync(file);
+    } catch (e) {
+      // Removed (or made unreadable) while serving: one line, a short answer.
+      const code = (e as NodeJS.ErrnoException).code;
+      log.warn(`Cannot serve ${file}: ${code === "ENOENT" ? "no such file or directory" : messageOf(e)}`, { peer: peerOf(server, req) });
+      return code === "ENOENT" ? NOT_FOUND() : SERVER_ERROR();
+    }
     const size = st.size;
     const headers: Record<string, string> = {
       "accept-ranges": "bytes",
@@ -115,8 +142,7 @@ function makeHandler(file: string, name: string, log: Logger): Handler {
     if (req.method === "HEAD" || length === 0) return new Response(null, { status, headers });
     delete headers["content-length"]; // a direct stream goes out chunked
 
-    const peer = server.requestIP(req);
-    const fields = { peer: peer ? (peer.family === "IPv6" ? `[${peer.address}]:${peer.port}` : `${peer.address}:${peer.port}`) : "unknown", status };
+    const fields = { peer: peerOf(server, req), status };
     const start = performance.now();
     const body = fileBody(file, range.start, range.end, req.signal, (bytes, complete, fault) => {
       const f = { ...fields, bytes, runtime: GoDuration.sinceMs(start) };
@@ -125,6 +151,11 @@ function makeHandler(file: string, name: string, log: Logger): Handler {
     });
     return new Response(body, { status, headers });
   };
+}
+
+function peerOf(server: Server<undefined>, req: Request): string {
+  const peer = server.requestIP(req);
+  return peer ? (peer.family === "IPv6" ? `[${peer.address}]:${peer.port}` : `${peer.address}:${peer.port}`) : "unknown";
 }
 
 /**
