@@ -12,11 +12,13 @@ import { join } from "node:path";
 import { runTool, spawnTool, type SpawnedTool } from "../support/bin.ts";
 import { describeWith, hasCommand } from "../support/components.ts";
 import { makePki, type Pki } from "../support/pki.ts";
+import { writeTarFile } from "../archive/tar-helpers.ts";
 import { snapshotBytes, stateJson, writeZip } from "./fixtures.ts";
 import { at, killDuring, SEED, suiteRng, Tally, until, type Progress } from "./harness.ts";
 import { checkDir, checkTools } from "./invariants.ts";
 
 const SERVE_RUNS = 15;
+const TAR_RUNS = 10;
 const PEER_RUNS = 15;
 const STATE_RUNS = 10;
 const HOSTILE_RUNS = 10;
@@ -106,6 +108,49 @@ describeWith([...checkTools, hasCommand("python3", "apt-get install python3")], 
       }, 30_000);
     }
     test("every run was killed", () => expect([tally.rows.length, tally.killed]).toEqual([SERVE_RUNS, SERVE_RUNS]));
+  });
+
+  describe("serve's extraction from a tar.zst", () => {
+    const r = suiteRng("serve tar.zst");
+    const tally = new Tally();
+    let tar: string;
+    beforeAll(async () => {
+      tar = join(root, `${name}.tar.zst`);
+      await writeTarFile(tar, "zstd", [
+        { name: `etc/kubernetes/${name}.rkestate`, mode: 0o600, data: Buffer.from(stateJson(1 << 20)) },
+        { name: `backup/${name}`, mode: 0o600, data: snap },
+      ]);
+    });
+    afterAll(() => process.stderr.write(tally.summary("serve's extraction from a tar.zst") + "\n"));
+    const plan = Array.from({ length: TAR_RUNS }, (_, i) => {
+      const point = i === 0 ? "start" : r.pick(["start", "temp", "temp-half", "final"] as const);
+      const delayMs = i === 0 ? 0 : point === "start" ? r.int(0, 200) : point === "temp" ? r.int(0, 60) : r.int(0, 3);
+      return { i, point, delayMs };
+    });
+    for (const p of plan) {
+      test(`run ${p.i}: SIGKILL at ${p.point} + ${p.delayMs} ms`, async () => {
+        const n = node(join(root, `serve-tar-${p.i}`));
+        linkSync(tar, join(n.backup, `${name}.tar.zst`));
+        const progress: Progress = {
+          start: at.start(),
+          temp: at.temp(n.backup),
+          "temp-half": at.tempBytes(n.backup, SNAP_BYTES / 2),
+          final: at.when(() => statSync(join(n.backup, name), { throwIfNoEntry: false })?.size === snap.byteLength),
+        }[p.point];
+        const o = await killDuring("rke-etcd-backup", ["etcd-backup", "serve", "--name", name, ...certs], { env: n.env, progress, point: p.point, delayMs: p.delayMs });
+        tally.add(o);
+        expect(o.killed).toBe(true); // serve runs until killed
+        const ignore = [`${name}.tar.zst`];
+        expect(checkDir(n.backup, { raw: isRaw, ignore }).problems).toEqual([]);
+        const next = await serving(n);
+        next.child.proc.kill("SIGTERM");
+        await next.child.done;
+        expect(checkDir(n.backup, { raw: isRaw, ignore })).toEqual({ finals: [name], temps: [], problems: [] });
+        expect(readFileSync(join(n.backup, name)).equals(snap)).toBe(true);
+        rmSync(n.root, { recursive: true, force: true });
+      }, 30_000);
+    }
+    test("every run was killed", () => expect([tally.rows.length, tally.killed]).toEqual([TAR_RUNS, TAR_RUNS]));
   });
 
   describe("download --local-endpoint (peer)", () => {
