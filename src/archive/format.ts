@@ -4,7 +4,8 @@
  * tool themselves (docs/archive-formats.md). A reader never trusts the name alone: the bytes decide.
  */
 import { promises as fsp } from "node:fs";
-import { ErrorCode, RkeToolsError } from "../errors.ts";
+import { ErrorCode, RkeToolsError, isRkeToolsError } from "../errors.ts";
+import { openRegular } from "../fs/regular.ts";
 import { snapshotEntryName, stateEntryName } from "./layout.ts";
 
 export const ARCHIVE_FORMATS = ["zip", "tar.gz", "tar.zst"] as const;
@@ -72,7 +73,7 @@ export function formatFromMagic(head: Uint8Array): ArchiveFormat | undefined {
 
 /** The first bytes of a file (fewer when the file is shorter). */
 export async function readHead(path: string, n = MAGIC_BYTES): Promise<Uint8Array> {
-  const fh = await fsp.open(path, "r");
+  const fh = await openRegular(path);
   try {
     const buf = new Uint8Array(n);
     const { bytesRead } = await fh.read(buf, 0, n, 0);
@@ -91,6 +92,7 @@ export async function detectArchiveFormat(path: string): Promise<ArchiveFormat |
   try {
     head = await readHead(path);
   } catch (e) {
+    if (isRkeToolsError(e)) throw new RkeToolsError(e.code, `Cannot read archive ${path}: ${e.message}`, { cause: e });
     const err = e as NodeJS.ErrnoException;
     const why = err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : err.message;
     throw new RkeToolsError(err.code === "ENOENT" ? ErrorCode.NotFound : ErrorCode.Io, `Cannot read archive ${path}: ${why}`, { cause: e });

@@ -4,9 +4,9 @@
  * way the file appears under its final name only after the whole archive checked out (temporary
  * name, 0600, fsync, rename), with the original's text when the entry is missing.
  */
-import { createReadStream } from "node:fs";
 import { ErrorCode, RkeToolsError } from "../errors.ts";
 import { AtomicFile } from "../fs/atomic.ts";
+import { openRegular } from "../fs/regular.ts";
 import type { Logger } from "../log/logger.ts";
 import { detectArchiveFormat, entryNames, type ArchiveFormat } from "./format.ts";
 import { checkFreeSpace, MAX_SNAPSHOT_BYTES } from "./limits.ts";
@@ -44,9 +44,13 @@ export async function extractArchiveEntry(
     const r = await extractEntryToFile(archivePath, entry, dest, { signal: opts.signal, log: opts.log, mode: opts.mode, maxBytes: opts.maxBytes });
     return { format, entry: r.entry.name, bytes: r.bytes };
   }
-  const file = await AtomicFile.create(dest, { mode: opts.mode ?? 0o600 });
+  const source = await openRegular(archivePath);
+  const file = await AtomicFile.create(dest, { mode: opts.mode ?? 0o600 }).catch(async (e: unknown) => {
+    await source.close();
+    throw e;
+  });
   try {
-    const header = await extractTarEntry(createReadStream(archivePath, { highWaterMark: 256 * 1024 }), entry, file, {
+    const header = await extractTarEntry(source.createReadStream({ highWaterMark: 256 * 1024 }), entry, file, {
       compression: compressionOf(format),
       label: archivePath,
       signal: opts.signal,
@@ -62,5 +66,7 @@ export async function extractArchiveEntry(
   } catch (e) {
     await file.abort();
     throw e;
+  } finally {
+    await source.close().catch(() => {}); // the stream closes it when read to the end
   }
 }

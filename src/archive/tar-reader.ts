@@ -8,6 +8,7 @@ import { Readable, type Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import tarStream from "tar-stream";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.ts";
+import { abortError } from "../retry/policy.ts";
 import { EntryCensus, MAX_SNAPSHOT_BYTES, normalEntryName } from "./limits.ts";
 import { createDecompressor, type TarCompression } from "./tar-compression.ts";
 import type { ArchiveSink } from "./tar-writer.ts";
@@ -77,6 +78,7 @@ export async function readTar(source: AsyncIterable<Uint8Array>, opts: ReadTarOp
     await piped;
   } catch (e) {
     input.destroy();
+    if (opts.signal?.aborted) throw abortError(opts.signal); // E_ABORTED, as the zip reader
     if (isRkeToolsError(e)) throw e; // already one clear line: ours, or the consumer's (disk, abort)
     throw readError(opts.label, e, decompress === undefined ? undefined : opts.compression);
   }
@@ -104,7 +106,10 @@ export async function extractTarEntry(
     if (opts.maxBytes !== undefined && header.size > opts.maxBytes) throw declaresTooMuch(header.name, header.size, opts.label, opts.maxBytes);
     opts.accept?.(header);
     found = header;
-    for await (const chunk of body) await sink.write(chunk);
+    for await (const chunk of body) {
+      opts.signal?.throwIfAborted(); // an entry may be gigabytes: SIGTERM must not wait for its end
+      await sink.write(chunk);
+    }
   });
   return found;
 }

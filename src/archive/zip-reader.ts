@@ -7,9 +7,10 @@
  * off (`decodeStrings: false`) because it refuses the absolute names every RKE archive carries;
  * the names are never used as output paths here (see zip-reader-lookup.ts).
  */
-import { closeSync, fstatSync, openSync, read } from "node:fs";
+import { closeSync, fstatSync, read } from "node:fs";
 import yauzl from "yauzl";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.ts";
+import { openRegularSync } from "../fs/regular.ts";
 import { checkEntryCount, EntryCensus } from "./limits.ts";
 
 export interface ZipEntry {
@@ -44,8 +45,9 @@ export class ZipReader {
   static async open(path: string): Promise<ZipReader> {
     let fd: number;
     try {
-      fd = openSync(path, "r");
+      fd = openRegularSync(path);
     } catch (e) {
+      if (isRkeToolsError(e)) throw new RkeToolsError(e.code, `open ${path}: ${e.message}`, { cause: e });
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === "ENOENT" ? "no such file or directory" : code === "EACCES" ? "permission denied" : messageOf(e);
       throw new RkeToolsError(code === "ENOENT" ? ErrorCode.NotFound : ErrorCode.Io, `open ${path}: ${why}`, { cause: e });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { connect } from "node:tls";
 import { join } from "node:path";
 import { lastLine } from "../support/bin.ts";
@@ -249,6 +250,7 @@ describe("serve: start-up failures (flags are checked before extracting)", () =>
     writeFileSync(join(e.backup, "flipped"), flipped);
     writeFileSync(join(e.backup, "empty"), "");
     await writeGoZip(join(e.backup, "short.zip"), [{ name: "/backup/short", data: Buffer.from("etcd") }]);
+    execFileSync("mkfifo", [join(e.backup, "fifo.zip"), join(e.backup, "rawfifo")]);
   });
   afterAll(() => e.cleanup());
 
@@ -280,6 +282,11 @@ describe("serve: start-up failures (flags are checked before extracting)", () =>
     await fails(["--name", "flipped", ...certArgs()], `Cannot serve ${e.backup}/flipped: it is not a whole etcd snapshot: its trailer is `);
     await fails(["--name", "empty", ...certArgs()], `Cannot serve ${e.backup}/empty: it is empty`);
     await fails(["--name", "short", ...certArgs()], `Cannot serve ${e.backup}/short: its 4 bytes are too few to hold etcd's SHA-256 trailer`);
+  });
+  test("a FIFO at <name>.zip or at <name>: refused at once (issue 19, item 14)", async () => {
+    // The old code blocked in open(2) on the main thread: the start-up never ended, SIGTERM did not stop it.
+    await fails(["--name", "fifo", ...certArgs()], `Cannot read archive ${e.backup}/fifo.zip: not a regular file (a FIFO)`);
+    await fails(["--name", "rawfifo", ...certArgs()], `Cannot serve ${e.backup}/rawfifo: not a regular file (a FIFO)`);
   });
   test("the port is taken; SIGTERM ends a running serve cleanly", async () => {
     const s = await startServe(e.env, ["--name", "z", ...certArgs()], { hosts: "127.0.0.1" });

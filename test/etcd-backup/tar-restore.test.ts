@@ -8,7 +8,9 @@ import { join } from "node:path";
 import type { ArchiveFormat } from "../../src/archive/format.ts";
 import { writeSnapshotTar } from "../../src/archive/tar-snapshot.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
-import { lastLine, runTool } from "../support/bin.ts";
+import { writeTarFile } from "../archive/tar-helpers.ts";
+import { until } from "../faults/harness.ts";
+import { lastLine, runTool, spawnTool } from "../support/bin.ts";
 import { makePki } from "../support/pki.ts";
 import { snapshotBytes } from "../faults/fixtures.ts";
 import { isServing, messages, restoreDirs, startServe, type RestoreDirs } from "./restore-env.ts";
@@ -133,5 +135,25 @@ describe("serve and download from a tar.zst", () => {
       await s.stop();
       peer.cleanup();
     }
+  });
+});
+
+describe("SIGTERM during serve's extraction from a tar.zst (issue 19, item 14)", () => {
+  test("stops within the entry: exit 1 with 'Operation aborted', nothing under the final name, no temporary file", async () => {
+    const name = "sigterm";
+    const big = snapshotBytes(96 << 20);
+    const path = join(d.backup, `${name}.tar.zst`);
+    await writeTarFile(path, "zstd", [{ name: `backup/${name}`, mode: 0o600, data: big }]);
+    const pki = makePki();
+    const child = spawnTool("rke-etcd-backup", ["etcd-backup", "serve", "--name", name, "--cacert", pki.ca, "--cert", pki.node.cert, "--key", pki.node.key], {
+      env: { ...d.env, RKE_TOOLS_SERVE_PORT: "0", RKE_TOOLS_SERVE_HOSTS: "127.0.0.1" },
+    });
+    // The temporary file appearing is the extraction under way; the old reader then wrote all 96 MiB and served.
+    expect(await until(child, () => readdirSync(d.backup).some((n) => n.startsWith(`.${name}.rke-tmp-`)))).toBe(true);
+    child.proc.kill("SIGTERM");
+    const r = await child.done;
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toContain("Operation aborted: received SIGTERM");
+    expect(readdirSync(d.backup).filter((n) => n.includes(name)).sort()).toEqual([`${name}.tar.zst`]);
   });
 });

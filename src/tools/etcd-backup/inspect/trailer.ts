@@ -4,7 +4,7 @@
  * the last 32 bytes seen are held back from the hash.
  */
 import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
+import { openRegular } from "../../../fs/regular.ts";
 
 export const TRAILER_SIZE = 32;
 
@@ -47,7 +47,7 @@ export class TrailerCheck {
 /** The trailer check of a whole file, read sequentially into one 4 MiB buffer. */
 export async function trailerOfFile(path: string, signal?: AbortSignal): Promise<TrailerResult> {
   const check = new TrailerCheck();
-  const fh = await open(path, "r");
+  const fh = await openRegular(path);
   try {
     const buf = Buffer.allocUnsafe(4 << 20);
     for (;;) {

@@ -13,8 +13,7 @@ export async function checkServable(file: string, signal?: AbortSignal): Promise
     t = await trailerOfFile(file, signal);
   } catch (e) {
     if (signal?.aborted) throw new RkeToolsError(ErrorCode.Aborted, `Cannot serve ${file}: interrupted`, { cause: e });
-    if (isRkeToolsError(e)) throw e;
-    throw new RkeToolsError(ErrorCode.Io, `Cannot serve ${file}: ${messageOf(e)}`, { cause: e });
+    throw new RkeToolsError(isRkeToolsError(e) ? e.code : ErrorCode.Io, `Cannot serve ${file}: ${messageOf(e)}`, { cause: e });
   }
   const why =
     t.bytes === 0

@@ -14,9 +14,9 @@
  * (docs/contract.md §bun-3). The original had no timeout either.
  */
 import { statSync } from "node:fs";
-import { open } from "node:fs/promises";
 import type { Server } from "bun";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
+import { openRegular } from "../../../fs/regular.ts";
 import { GoDuration, silentLogger, type Logger } from "../../../log/logger.ts";
 import type { TlsFiles } from "../../../tls/pem.ts";
 import { answerRange } from "./serve-range.ts";
@@ -169,7 +169,13 @@ function fileBody(file: string, start: number, end: number, abort: AbortSignal, 
     async pull(ctl: DirectController) {
       let n = 0;
       let fileFault: unknown; // the file shrank or could not be read: the body must not end cleanly
-      const fh = await open(file, "r");
+      let fh;
+      try {
+        fh = await openRegular(file);
+      } catch (e) {
+        done(0, false, e); // removed or replaced since the stat: reset, as for a shrunk file
+        throw undefined;
+      }
       try {
         // One buffer per transfer: the controller copies what it is given, and we wait for the
         // flush before reading into it again (fresh buffers per chunk cost ~20 MiB of peak RSS).
