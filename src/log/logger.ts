@@ -34,7 +34,12 @@ export interface LoggerOptions {
 }
 
 const stderrSink = (line: string) => {
-  writeSync(2, line);
+  try {
+    writeSync(2, line);
+  } catch {
+    // stderr closed (EPIPE) or full: the line is lost, the work goes on (a serve transfer was reset
+    // at its end when its "Served" line threw).
+  }
 };
 
 function stringify(v: unknown): string {

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, 
 import { execFileSync } from "node:child_process";
 import { connect } from "node:tls";
 import { join } from "node:path";
-import { lastLine } from "../support/bin.ts";
+import { lastLine, toolPath } from "../support/bin.ts";
 import { withTrailer } from "../faults/fixtures.ts";
 import { writeGoZip } from "../support/go-zip.ts";
 import { makePki, type Pki } from "../support/pki.ts";
@@ -232,6 +232,41 @@ describe("serve: odd requests get short answers, never the runtime's error page 
       expect(lines.every((l) => l.startsWith("time="))).toBe(true); // log lines only: no stack, no source excerpt
     } finally {
       await s.stop();
+      e.cleanup();
+    }
+  });
+});
+
+describe("serve: stderr a broken pipe (issue 19, item 17)", () => {
+  test("transfers still end whole when their log lines cannot be written", async () => {
+    const e = restoreDirs("serve-epipe");
+    const small = withTrailer(randomBytes(3 << 20));
+    writeFileSync(join(e.backup, "p"), small);
+    const proc = Bun.spawn([toolPath("rke-etcd-backup"), "etcd-backup", "serve", "--name", "p", ...certArgs()], {
+      env: { ...e.env, RKE_TOOLS_SERVE_PORT: "0", RKE_TOOLS_SERVE_HOSTS: "127.0.0.1" },
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    try {
+      const reader = proc.stderr.getReader();
+      let text = "";
+      while (!/on port (\d+)/.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`serve ended: ${text}`);
+        text += new TextDecoder().decode(value);
+      }
+      const port = Number(/on port (\d+)/.exec(text)![1]);
+      await reader.cancel(); // closes our end: serve's next stderr write gets EPIPE
+      for (let i = 0; i < 2; i++) {
+        const r = await fetch(`https://127.0.0.1:${port}/p`, { tls: tlsOpts("client") } as RequestInit);
+        expect(r.status).toBe(200);
+        expect(Buffer.from(await r.arrayBuffer()).equals(small)).toBe(true); // the old serve reset it at the end
+      }
+      expect(proc.exitCode).toBeNull(); // still serving
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
       e.cleanup();
     }
   });
