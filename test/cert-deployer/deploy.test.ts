@@ -232,9 +232,16 @@ describe("cert-deployer refusals and names the original could not handle", () =>
     expect(readdirSync(dir)).toEqual(["kube-ca.pem"]);
   });
 
-  test("non-numeric ETCD_UID is one clear line", async () => {
-    const r = await runOurs(join(work, "bad-uid"), { ETCD_UID: "etcd", ETCD_GID: "52035" });
-    expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toContain('msg="Cannot deploy certificates: ETCD_UID=etcd is not a numeric id"');
+  test("non-numeric ETCD_UID, or -1 (RKE only checks non-zero): every certificate written, then one clear line (issue 19, item 8)", async () => {
+    const reference = join(work, "minus-one-reference");
+    expect((await runOurs(reference)).code).toBe(0);
+    for (const [label, uid] of [["bad-uid", "etcd"], ["minus-one", "-1"]] as const) {
+      const dir = join(work, label);
+      const r = await runOurs(dir, { ETCD_UID: uid, ETCD_GID: "52035" });
+      expect(r.code).toBe(1);
+      expect(lastLine(r.stderr)).toContain(`msg="Cannot deploy every certificate: ETCD_UID=${uid} is not a numeric id: etcd's ownership of its certificates left as it is"`);
+      expect(readdirSync(dir).sort()).toEqual(readdirSync(reference).sort()); // the old code wrote none
+      for (const f of readdirSync(reference)) expect(readFileSync(join(dir, f)).equals(readFileSync(join(reference, f)))).toBe(true);
+    }
   });
 });

@@ -17,13 +17,19 @@ export interface EtcdAccessOptions {
   signal?: AbortSignal;
 }
 
-/** Parses ETCD_UID / ETCD_GID: both non-empty (else undefined, as the original's `-n` tests), decimal ids. */
+/**
+ * Parses ETCD_UID / ETCD_GID: both non-empty (else undefined, as the original's `-n` tests), decimal
+ * ids. Called after the certificates are written: a bad id (RKE only checks non-zero, so -1 gets
+ * through) costs etcd's ownership, never the certificates, as in the original where only chown failed.
+ */
 export function etcdIds(env: Record<string, string | undefined>): { uid: number; gid: number } | undefined {
   const u = env.ETCD_UID ?? "";
   const g = env.ETCD_GID ?? "";
   if (u === "" || g === "") return undefined;
   for (const [name, v] of [["ETCD_UID", u], ["ETCD_GID", g]] as const) {
-    if (!/^\d+$/.test(v) || Number(v) > 0xfffffffe) throw new RkeToolsError(ErrorCode.InvalidInput, `Cannot deploy certificates: ${name}=${v} is not a numeric id`);
+    if (!/^\d+$/.test(v) || Number(v) > 0xfffffffe) {
+      throw new RkeToolsError(ErrorCode.InvalidInput, `${name}=${v} is not a numeric id: etcd's ownership of its certificates left as it is`);
+    }
   }
   return { uid: Number(u), gid: Number(g) };
 }

@@ -5,7 +5,7 @@
  * and the last line says what was not deployed.
  */
 import { runPlain } from "../../cli/plain.ts";
-import { ErrorCode, RkeToolsError } from "../../errors.ts";
+import { ErrorCode, RkeToolsError, messageOf } from "../../errors.ts";
 import { findExecutable } from "../../sys/index.ts";
 import type { ToolMain } from "../tool.ts";
 import { deployItems } from "./deploy.ts";
@@ -24,10 +24,15 @@ export const main: ToolMain = (_argv, ctx) =>
   runPlain(
     async ({ log, env, signal }) => {
       const dir = env.CRTS_DEPLOY_PATH || "/etc/kubernetes/ssl";
-      const ids = etcdIds(env);
-      if (!ids && (env.ETCD_UID || env.ETCD_GID)) log.warn("Only one of ETCD_UID and ETCD_GID is set: etcd file ownership left as it is");
       const items = planFromEnv(env);
       const report = await deployItems(dir, items, { force: env.FORCE_DEPLOY === "true", log });
+      let ids: ReturnType<typeof etcdIds>;
+      try {
+        ids = etcdIds(env);
+      } catch (e) {
+        report.problems.push(messageOf(e)); // every certificate is written already
+      }
+      if (!ids && (env.ETCD_UID || env.ETCD_GID) && !(env.ETCD_UID && env.ETCD_GID)) log.warn("Only one of ETCD_UID and ETCD_GID is set: etcd file ownership left as it is");
       if (ids) report.problems.push(...(await grantEtcdAccess(dir, ids, { log, setfacl: which("setfacl", env.PATH), signal })));
       for (const p of report.problems.slice(0, -1)) log.error(p);
       log.info(`Deployed to ${dir}`, { written: report.written.length, kept: report.kept.length, problems: report.problems.length });
