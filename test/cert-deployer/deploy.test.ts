@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lastLine, runTool } from "../support/bin.ts";
@@ -184,6 +184,25 @@ describeWith([isRoot, hasCommand("bash", "bash"), hasCommand("setfacl", "Debian 
     const node = snapshot(ours).files.find((f) => f.name === "kube-node.pem")!;
     expect(node.owner).toBe("4243:4244");
     expect(node.acl).toContain("user:4242:r--\t#effective:---");
+  });
+
+  test("symbolic links out of the folder are not followed by chown, chmod or setfacl (issue 19, item 16)", async () => {
+    const dir = join(work, "symlinks");
+    const outside = join(work, "symlinks-outside");
+    mkdirSync(dir, { recursive: true });
+    mkdirSync(outside, { recursive: true });
+    for (const f of ["shadow", "ca"]) writeFileSync(join(outside, f), "secret\n", { mode: 0o600 });
+    symlinkSync(join(outside, "shadow"), join(dir, "kube-etcd-10-0-0-7.pem"));
+    symlinkSync(join(outside, "ca"), join(dir, "old-kube-ca.pem"));
+    const r = await runOurs(dir, { ETCD_UID: "52034", ETCD_GID: "52035" });
+    expect(r.code).toBe(0);
+    for (const f of ["shadow", "ca"]) {
+      const st = statSync(join(outside, f));
+      expect([st.uid, st.gid, st.mode & 0o777]).toEqual([0, 0, 0o600]); // the old code chowned shadow to 52034 and made ca 0644
+      expect(spawnSync("getfacl", ["-cp", join(outside, f)], { encoding: "utf8" }).stdout).not.toContain("mask");
+    }
+    expect(r.stderr).toContain(`level=warning msg="${dir}/kube-etcd-10-0-0-7.pem is a symbolic link: not followed, owner and mode left as they are"`);
+    expect(statSync(join(dir, "kube-etcd-10-0-0-1.pem")).uid).toBe(52034); // the real ones still done
   });
 
   test("without setfacl: it says so, and still sets owners and modes", async () => {

@@ -5,7 +5,7 @@
  * chowned to uid:gid, `kube-ca.pem` 0644 (etcd must read it; CIS otherwise wants 0600, rancher#42012),
  * the folder 0755. setfacl runs as the original ran it, so ACLs end up identical.
  */
-import { promises as fsp } from "node:fs";
+import { constants, promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, RkeToolsError } from "../../errors.ts";
 import { type Logger, silentLogger } from "../../log/logger.ts";
@@ -58,11 +58,25 @@ export async function grantEtcdAccess(dir: string, ids: { uid: number; gid: numb
   }
   for (const name of (await fsp.readdir(dir)).filter((n) => n.endsWith(".pem") && !n.startsWith(".")).sort()) {
     const path = join(dir, name);
+    const chown = name.includes("kube-etcd");
+    const chmod = name.endsWith("kube-ca.pem");
+    if (!chown && !chmod) continue;
+    // Through a descriptor opened without following a symlink: a link to a file outside the
+    // folder (/etc/shadow) must not be handed to etcd's user nor made world-readable.
+    let fh: fsp.FileHandle | undefined;
     try {
-      if (name.includes("kube-etcd")) await fsp.chown(path, ids.uid, ids.gid);
-      if (name.endsWith("kube-ca.pem")) await fsp.chmod(path, 0o644);
+      fh = await fsp.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      if (!(await fh.stat()).isFile()) {
+        log.warn(`${path} is not a regular file: owner and mode left as they are`);
+        continue;
+      }
+      if (chown) await fh.chown(ids.uid, ids.gid);
+      if (chmod) await fh.chmod(0o644);
     } catch (e) {
-      problems.push(`Cannot set owner/mode of ${path}: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code === "ELOOP") log.warn(`${path} is a symbolic link: not followed, owner and mode left as they are`);
+      else problems.push(`Cannot set owner/mode of ${path}: ${(e as Error).message}`);
+    } finally {
+      await fh?.close();
     }
   }
   await fsp.chmod(dir, 0o755);
