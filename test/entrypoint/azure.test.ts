@@ -105,11 +105,27 @@ describe("Azure cloud-config fix-up", () => {
     expect(api.requests.some((r) => r.path.includes("oauth2"))).toBe(false);
   });
 
-  test("a NIC without a security group: nothing written (the original wrote the word null)", async () => {
+  test("a NIC without a security group (it sits on the subnet): every value written, the NSG as the word null, as the original (issue 19, item 7)", async () => {
     api = startAzureApi(world({}, { nsgId: undefined }));
+    writeFileSync(file, JSON.stringify(rkeConfig()));
+    expect(await fixAzureCloudConfig(file, opts())).toEqual({ updated: true, missing: [] });
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({
+      ...rkeConfig(),
+      resourceGroup: "vm-rg",
+      location: "westeurope",
+      subnetName: "subnet-a",
+      vnetName: "vnet-a",
+      vnetResourceGroup: "net-rg",
+      securityGroupName: "null",
+      useInstanceMetadata: true,
+    });
+  });
+
+  test("a NIC without a subnet: nothing written", async () => {
+    api = startAzureApi(world({}, { subnetId: "" }));
     const before = JSON.stringify(rkeConfig());
     writeFileSync(file, before);
-    expect(await fixAzureCloudConfig(file, opts())).toEqual({ updated: false, missing: ["securityGroupName"] });
+    expect(await fixAzureCloudConfig(file, opts())).toEqual({ updated: false, missing: ["vnetResourceGroup", "subnetName", "vnetName"] });
     expect(readFileSync(file, "utf8")).toBe(before);
   });
 
@@ -181,13 +197,13 @@ describe("cloud-provider.sh (the executable, invoked by hand)", () => {
   });
 
   test("a value not found: exit 1 with the original's message as the last line", async () => {
-    api = startAzureApi(world({}, { nsgId: undefined }));
+    api = startAzureApi(world({}, { subnetId: "" }));
     const k8s = join(dir, "k8s");
     mkdirSync(k8s);
     writeFileSync(join(k8s, "cloud-config"), JSON.stringify(rkeConfig()));
     const env = { PATH: process.env.PATH, RKE_TOOLS_KUBERNETES_DIR: k8s, RKE_TOOLS_AZURE_IMDS_URL: api.url, RKE_TOOLS_AZURE_AAD_URL: api.url, RKE_TOOLS_AZURE_ARM_URL: api.url };
     const r = await runTool("cloud-provider.sh", [], { env });
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toContain('msg="Some variables were not populated correctly, using the passed config!" empty=securityGroupName');
+    expect(lastLine(r.stderr)).toContain('msg="Some variables were not populated correctly, using the passed config!" empty="vnetResourceGroup,subnetName,vnetName"');
   });
 });

@@ -2,7 +2,8 @@
  * The Azure cloud-config fix-up (the original's cloud-provider.sh, without az and jq): fill in
  * resource group, location, VNet, subnet, NSG and the VNet's resource group from the instance
  * metadata service and the ARM REST API, logging in with the client credentials of the
- * cloud-config itself. The file is rewritten atomically, and only when every value was found.
+ * cloud-config itself. The file is rewritten atomically, and only when every value was found (a NIC
+ * without a security group gives the word "null", as in the original).
  */
 import { readFile } from "node:fs/promises";
 import { ErrorCode, RkeToolsError, messageOf } from "../../errors.ts";
@@ -65,6 +66,12 @@ export async function fixAzureCloudConfig(path: string, opts: AzureOptions): Pro
     values.subnetName ||= subnet[10] ?? "";
     values.vnetName ||= subnet[8] ?? "";
     values.vnetResourceGroup ||= subnet[4] ?? "";
+    if (!values.securityGroupName && !nic.nsgId) {
+      // The NSG sits on the subnet, not the NIC. The original wrote the word its jq printed, and
+      // with it every value it found: so do we, rather than leave the cloud config empty.
+      log.warn('The network interface has no network security group (it may sit on the subnet): securityGroupName set to "null", as the original did');
+      values.securityGroupName = "null";
+    }
     values.securityGroupName ||= idParts(nic.nsgId)[8] ?? "";
   }
 
