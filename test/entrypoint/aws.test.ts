@@ -44,6 +44,18 @@ describe("EC2 hostname through instance metadata", () => {
     expect((err as Error).message).toStartWith("Cannot reach the EC2 metadata service");
   });
 
+  test("an answer of 50 MiB, or one that is no host name, is refused (issue 19, item 15)", async () => {
+    imds = startEc2Imds("a".repeat(50 << 20));
+    const big = await ec2Hostname(imds.url).catch((e: unknown) => e);
+    expect((big as Error).message).toBe("EC2 metadata service answered /latest/meta-data/hostname with more than 4096 bytes");
+    for (const bad of ["ip-10-0-0-1.ec2.internal extra.example", "$(reboot)", "x".repeat(64) + ".internal", "-lead.internal", "a..b"]) {
+      await imds.stop();
+      imds = startEc2Imds(bad);
+      const e = await ec2Hostname(imds.url).catch((err: unknown) => err);
+      expect((e as Error).message).toStartWith("EC2 metadata service returned a hostname that is not a host name: ");
+    }
+  });
+
   test("the session token never reaches a log line", async () => {
     imds = startEc2Imds("h.internal", "v2");
     const lines: string[] = [];

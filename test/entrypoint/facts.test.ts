@@ -98,6 +98,15 @@ describe("gatherFacts for kubelet in a relocated root", () => {
     });
   });
 
+  test("an EC2 hostname of 50 MiB: the hosts file's canonical name, as with no answer (issue 19, item 15)", async () => {
+    const r = root();
+    imds = startEc2Imds("a".repeat(50 << 20));
+    const env = { PATH: "", RKE_TOOLS_ENTRYPOINT_ROOT: r, RKE_TOOLS_PROC_DIR: join(r, "proc"), RKE_TOOLS_DOCKER_SOCK: join(r, "none.sock"), RKE_TOOLS_EC2_IMDS_URL: imds.url };
+    const f = await gatherFacts(["kube-proxy"], env, entrypointPaths(env));
+    expect(f.hostname?.source).toBe("hostname -f");
+    expect(f.hostname!.value.length).toBeLessThan(256);
+  });
+
   test("no EC2 metadata: the hosts file's canonical name; no Docker: no docker facts", async () => {
     const r = root();
     const env = { PATH: "", RKE_TOOLS_ENTRYPOINT_ROOT: r, RKE_TOOLS_PROC_DIR: join(r, "proc"), RKE_TOOLS_DOCKER_SOCK: join(r, "none.sock"), RKE_TOOLS_EC2_IMDS_URL: "http://127.0.0.1:9" };

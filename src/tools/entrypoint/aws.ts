@@ -1,6 +1,8 @@
 /**
  * The node name AWS expects, for --hostname-override (rancher/rancher#30363, #43175, #46582):
- * EC2 instance metadata with an IMDSv2 session token (PUT, TTL 60 s), then `hostname -f`.
+ * EC2 instance metadata with an IMDSv2 session token (PUT, TTL 60 s), then `hostname -f`. An
+ * answer over 4 KiB or that is no host name counts as no answer (a 50 MiB one made the component
+ * fail to start with E2BIG).
  * No curl: the component's image is not ours to rely on.
  */
 import { readFile } from "node:fs/promises";
@@ -56,7 +58,30 @@ async function hostnameOnce(base: string, opts: ImdsOptions, log: Logger): Promi
   }
   const name = (await call(`${base}/latest/meta-data/hostname`, { headers }, opts)).trim();
   if (name === "") throw new ImdsError("EC2 metadata service returned an empty hostname", false);
+  // It becomes --hostname-override on the component's command line (and the node's name): a
+  // value that is no host name is refused, and the caller falls back as for no answer.
+  if (!isHostName(name)) throw new ImdsError(`EC2 metadata service returned a hostname that is not a host name: ${JSON.stringify(name.slice(0, 80))}${name.length > 80 ? "…" : ""}`, false);
   return name;
+}
+
+/** RFC 1123: dot-separated labels of letters, digits and inner hyphens, 1–63 each, 253 in all. */
+export function isHostName(s: string): boolean {
+  return s.length <= 253 && s.split(".").every((l) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l));
+}
+
+/** Larger than any token (56 bytes) or host name (253) the service gives; a bigger body is not read. */
+const MAX_BODY = 4096;
+
+/** The body as text, refusing (and not reading) one longer than MAX_BODY. */
+async function boundedText(res: Response, path: string): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for await (const c of res.body ?? []) {
+    n += c.byteLength;
+    if (n > MAX_BODY) throw new ImdsError(`EC2 metadata service answered ${path} with more than ${MAX_BODY} bytes`, false);
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 async function call(url: string, init: RequestInit, opts: ImdsOptions): Promise<string> {
@@ -69,8 +94,12 @@ async function call(url: string, init: RequestInit, opts: ImdsOptions): Promise<
     const timedOut = e instanceof Error && e.name === "TimeoutError";
     throw new ImdsError(`Cannot reach the EC2 metadata service: ${messageOf(e)}`, timedOut);
   }
-  const body = await res.text();
-  if (!res.ok) throw new ImdsError(`EC2 metadata service answered HTTP ${res.status} for ${new URL(url).pathname}`, res.status >= 500, res.status);
+  const path = new URL(url).pathname;
+  const body = await boundedText(res, path).catch((e: unknown) => {
+    if (e instanceof ImdsError) throw e;
+    throw new ImdsError(`Cannot read the EC2 metadata service's answer for ${path}: ${messageOf(e)}`, false);
+  });
+  if (!res.ok) throw new ImdsError(`EC2 metadata service answered HTTP ${res.status} for ${path}`, res.status >= 500, res.status);
   return body;
 }
 
