@@ -63,22 +63,25 @@ afterEach(async () => {
 
 const opts = () => ({ imds: api!.url, aad: api!.url, arm: api!.url });
 
+/** The cloud config after a fix-up in world(): every value found, with this security group. */
+const rewritten = (securityGroupName: string) => ({
+  ...rkeConfig(),
+  resourceGroup: "vm-rg",
+  location: "westeurope",
+  subnetName: "subnet-a",
+  vnetName: "vnet-a",
+  vnetResourceGroup: "net-rg",
+  securityGroupName,
+  useInstanceMetadata: true,
+});
+
 describe("Azure cloud-config fix-up", () => {
   test("standard VM: every value found, the file rewritten with useInstanceMetadata, other keys kept", async () => {
     api = startAzureApi(world());
     writeFileSync(file, JSON.stringify(rkeConfig(), null, 2), { mode: 0o644 });
     expect(await fixAzureCloudConfig(file, opts())).toEqual({ updated: true, missing: [] });
     const out = JSON.parse(readFileSync(file, "utf8"));
-    expect(out).toEqual({
-      ...rkeConfig(),
-      resourceGroup: "vm-rg",
-      location: "westeurope",
-      subnetName: "subnet-a",
-      vnetName: "vnet-a",
-      vnetResourceGroup: "net-rg",
-      securityGroupName: "nsg-a",
-      useInstanceMetadata: true,
-    });
+    expect(out).toEqual(rewritten("nsg-a"));
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readdirSync(dir)).toEqual(["cloud-config"]);
     const token = api.requests.find((r) => r.path === "/tenant-1/oauth2/v2.0/token")!;
@@ -109,16 +112,7 @@ describe("Azure cloud-config fix-up", () => {
     api = startAzureApi(world({}, { nsgId: undefined }));
     writeFileSync(file, JSON.stringify(rkeConfig()));
     expect(await fixAzureCloudConfig(file, opts())).toEqual({ updated: true, missing: [] });
-    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({
-      ...rkeConfig(),
-      resourceGroup: "vm-rg",
-      location: "westeurope",
-      subnetName: "subnet-a",
-      vnetName: "vnet-a",
-      vnetResourceGroup: "net-rg",
-      securityGroupName: "null",
-      useInstanceMetadata: true,
-    });
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(rewritten("null"));
   });
 
   test("a NIC without a subnet: nothing written", async () => {
