@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { MAX_STATE_BYTES } from "../../src/archive/zip-reader-extract.ts";
+import { MAX_STATE_BYTES } from "../../src/archive/limits.ts";
 import { ErrorCode, isRkeToolsError } from "../../src/errors.ts";
 import { readStateFile } from "../../src/tools/etcd-backup/save/archive.ts";
 import { makeDirs, type Dirs } from "./save-helpers.ts";

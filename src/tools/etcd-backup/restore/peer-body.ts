@@ -7,7 +7,7 @@
  */
 import { statfsSync } from "node:fs";
 import { dirname } from "node:path";
-import { MAX_SNAPSHOT_BYTES } from "../../../archive/zip-reader-extract.ts";
+import { MAX_SNAPSHOT_BYTES } from "../../../archive/limits.ts";
 
 export interface BodyPlan {
   /** Content-Length, when given. */

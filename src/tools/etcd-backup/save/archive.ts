@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Deflater } from "../../../archive/deflate.ts";
 import { archiveFileName, type ArchiveFormat } from "../../../archive/format.ts";
 import { snapshotEntryName, stateEntryName } from "../../../archive/layout.ts";
-import { MAX_STATE_BYTES } from "../../../archive/zip-reader-extract.ts";
+import { MAX_STATE_BYTES } from "../../../archive/limits.ts";
 import { writeSnapshotTar } from "../../../archive/tar-snapshot.ts";
 import { ZipWriter } from "../../../archive/zip-writer.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
