@@ -58,16 +58,20 @@ function refuse(label: string, why: string): RkeToolsError {
   return new RkeToolsError(ErrorCode.Archive, `Cannot read archive ${label}: ${why}`);
 }
 
+/** Bytes an unprivileged writer may still use in `dir`'s file system; undefined where statfs fails. */
+export function freeBytes(dir: string): number | undefined {
+  try {
+    const s = statfsSync(dir);
+    return Number(s.bavail) * Number(s.bsize);
+  } catch {
+    return undefined; // no statfs here: the write itself reports ENOSPC
+  }
+}
+
 /** Refuses to start writing `bytes` into `dest`'s folder when its file system has less free. */
 export function checkFreeSpace(dest: string, bytes: number): void {
-  let free: number;
-  try {
-    const s = statfsSync(dirname(dest));
-    free = Number(s.bavail) * Number(s.bsize);
-  } catch {
-    return; // no statfs here: the write itself reports ENOSPC
-  }
-  if (bytes > free) {
+  const free = freeBytes(dirname(dest));
+  if (free !== undefined && bytes > free) {
     throw new RkeToolsError(ErrorCode.Io, `Cannot write ${dest}: it needs ${bytes} bytes and only ${free} are free`);
   }
 }

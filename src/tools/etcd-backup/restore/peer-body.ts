@@ -5,9 +5,8 @@
  * would inflate anything else, so sizes would not match), and a size the disk and a snapshot can
  * hold. Returns the budget: the exact length, or at most what is free for a chunked body.
  */
-import { statfsSync } from "node:fs";
 import { dirname } from "node:path";
-import { MAX_SNAPSHOT_BYTES } from "../../../archive/limits.ts";
+import { freeBytes, MAX_SNAPSHOT_BYTES } from "../../../archive/limits.ts";
 
 export interface BodyPlan {
   /** Content-Length, when given. */
@@ -34,11 +33,3 @@ export function planBody(headers: Headers, dest: string, fail: (why: string) => 
   return { limit: Math.min(MAX_SNAPSHOT_BYTES, free ?? MAX_SNAPSHOT_BYTES) };
 }
 
-function freeBytes(dir: string): number | undefined {
-  try {
-    const s = statfsSync(dir);
-    return Number(s.bavail) * Number(s.bsize);
-  } catch {
-    return undefined; // no statfs here: the write itself reports ENOSPC
-  }
-}
