@@ -21,6 +21,9 @@ export interface ExtractArchiveOptions {
   mode?: number;
   /** Refuse entries declaring more. Default MAX_SNAPSHOT_BYTES. */
   maxBytes?: number;
+  /** Told the entry's size before its first byte, then each piece written (progress lines). */
+  onSize?: (bytes: number) => void;
+  onBytes?: (bytes: number) => void;
 }
 
 export interface ExtractedEntry {
@@ -41,7 +44,7 @@ export async function extractArchiveEntry(
   const format = (await detectArchiveFormat(archivePath)) ?? "zip"; // unknown bytes: the zip reader says what is wrong
   const entry = entryNames(name, format)[kind];
   if (format === "zip") {
-    const r = await extractEntryToFile(archivePath, entry, dest, { signal: opts.signal, log: opts.log, mode: opts.mode, maxBytes: opts.maxBytes });
+    const r = await extractEntryToFile(archivePath, entry, dest, { signal: opts.signal, log: opts.log, mode: opts.mode, maxBytes: opts.maxBytes, onSize: opts.onSize, onBytes: opts.onBytes });
     return { format, entry: r.entry.name, bytes: r.bytes };
   }
   const source = await openRegular(archivePath);
@@ -50,12 +53,13 @@ export async function extractArchiveEntry(
     throw e;
   });
   try {
-    const header = await extractTarEntry(source.createReadStream({ highWaterMark: 256 * 1024 }), entry, file, {
+    const sink = opts.onBytes ? { write: async (c: Uint8Array) => (await file.write(c), opts.onBytes!(c.byteLength)) } : file;
+    const header = await extractTarEntry(source.createReadStream({ highWaterMark: 256 * 1024 }), entry, sink, {
       compression: compressionOf(format),
       label: archivePath,
       signal: opts.signal,
       maxBytes: opts.maxBytes ?? MAX_SNAPSHOT_BYTES,
-      accept: (h) => checkFreeSpace(dest, h.size), // as the zip path: before writing, not at ENOSPC
+      accept: (h) => (checkFreeSpace(dest, h.size), opts.onSize?.(h.size)), // as the zip path: before writing, not at ENOSPC
     });
     if (!header) throw entryNotFound(entry, archivePath);
     if (file.written !== header.size) {

@@ -27,6 +27,9 @@ export interface ExtractOptions {
   maxBytes?: number;
   /** Allow the tolerant look-up of zip-reader-lookup.ts. Default true. */
   tolerant?: boolean;
+  /** Told the entry's size before its first byte, then each piece written (progress lines). */
+  onSize?: (bytes: number) => void;
+  onBytes?: (bytes: number) => void;
 }
 
 export interface ExtractResult {
@@ -53,8 +56,9 @@ export async function extractEntryToFile(zipPath: string, entryName: string, des
     checkFreeSpace(dest, entry.uncompressedSize);
 
     const file = await AtomicFile.create(dest, { mode: opts.mode ?? 0o600 });
+    opts.onSize?.(entry.uncompressedSize);
     try {
-      const { bytes } = await pumpEntry(zip, entry, (c) => file.writeSync(c), { signal: opts.signal });
+      const { bytes } = await pumpEntry(zip, entry, (c) => (file.writeSync(c), opts.onBytes?.(c.byteLength)), { signal: opts.signal });
       await file.commit();
       return { entry, bytes, exact };
     } catch (e) {

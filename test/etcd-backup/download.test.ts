@@ -52,6 +52,19 @@ describe("download --local-endpoint", () => {
     expect(leftovers()).toEqual([]);
   });
 
+  test("progress lines (interval shortened) carry the announced length as total and end before the success line", async () => {
+    const r = await runTool("rke-etcd-backup", ["etcd-backup", "download", "--name", name, "--local-endpoint", "127.0.0.1", ...certs()], {
+      env: { ...dst.env, RKE_TOOLS_SERVE_PORT: String(serve.port), RKE_TOOLS_PROGRESS_INTERVAL: "1ms" },
+    });
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trim().split("\n");
+    const progress = lines.filter((l) => l.includes('msg="Downloading snapshot: '));
+    expect(progress.length).toBeGreaterThan(0);
+    // Our serve's body is chunked; its length comes in x-rke-tools-length.
+    for (const l of progress) expect(l).toMatch(new RegExp(`msg="Downloading snapshot: [0-9.]+ (B|KiB|MiB) of 3\\.0 MiB \\(\\d+%\\), [^"]+" bytes=\\d+ name="${name}" percent=\\d+ rate="[^"]+" total=${snap.length}$`));
+    expect(lastLine(r.stderr)).toContain("Successfully download");
+  });
+
   test("is idempotent: a rerun replaces a stale file", async () => {
     writeFileSync(join(dst.backup, name), "stale");
     const r = await download(["--name", name, "--local-endpoint", "127.0.0.1", ...certs()], serve.port);

@@ -9,6 +9,7 @@ import type { ArchiveFormat } from "../../src/archive/format.ts";
 import { writeSnapshotTar } from "../../src/archive/tar-snapshot.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
 import { writeTarFile } from "../archive/tar-helpers.ts";
+import { writeGoZip } from "../support/go-zip.ts";
 import { until } from "../faults/harness.ts";
 import { lastLine, runTool, spawnTool } from "../support/bin.ts";
 import { makePki } from "../support/pki.ts";
@@ -39,6 +40,36 @@ beforeAll(async () => {
   d = restoreDirs("tar-restore");
 });
 afterAll(() => d.cleanup());
+
+describe("serve's extraction logs its progress (interval shortened)", () => {
+  for (const format of ["zip", "tar.zst"] as const) {
+    test(`${format}: 'Extracting snapshot' lines with the entry's size as total, before 'Extracted from'`, async () => {
+      const name = `prog-${format.replace(".", "-")}`;
+      const big = snapshotBytes(24 << 20);
+      const path = join(d.backup, `${name}.${format}`);
+      if (format === "zip") await writeGoZip(path, [{ name: `/backup/${name}`, data: big }]);
+      else {
+        const f = await AtomicFile.create(path);
+        await writeSnapshotTar(f, format, { name, snapshot: (async function* () { yield big; })(), snapshotSize: () => big.byteLength });
+        await f.commit();
+      }
+      const pki = makePki();
+      const s = await startServe({ ...d.env, RKE_TOOLS_PROGRESS_INTERVAL: "1ms" }, ["--name", name, "--cacert", pki.ca, "--cert", pki.node.cert, "--key", pki.node.key], { hosts: "127.0.0.1" });
+      if (!isServing(s)) throw new Error(s.stderr);
+      const lines = s.stderr().trim().split("\n");
+      await s.stop();
+      const extracted = lines.findIndex((l) => l.includes('msg="Extracted from '));
+      const progress = lines.map((l, i) => [l, i] as const).filter(([l]) => l.includes('msg="Extracting snapshot: '));
+      expect(progress.length).toBeGreaterThan(0);
+      for (const [l, i] of progress) {
+        expect(i).toBeLessThan(extracted);
+        // Before the entry's header is read there is no total yet; after it, the entry's size.
+        expect(l).toMatch(new RegExp(`msg="Extracting snapshot: [0-9.]+ (B|KiB|MiB)(, | of 24\\.0 MiB \\(\\d+%\\), )[^"]+" bytes=\\d+ name=${name}( percent=\\d+)? rate="[^"]+"( total=${big.byteLength})?$`));
+      }
+      expect(progress.some(([l]) => l.includes(`total=${big.byteLength}`))).toBe(true);
+    }, 60_000);
+  }
+});
 
 describe("extractstatefile on tar archives", () => {
   for (const format of ["tar.gz", "tar.zst"] as const) {

@@ -5,6 +5,7 @@ import * as f from "../flags.ts";
 import { parseEndpoint } from "../restore/endpoint.ts";
 import { rawPathOf, requireName } from "../restore/files.ts";
 import { peerDownload, peerUrl } from "../restore/peer-download.ts";
+import { progressPolicyFrom } from "../progress.ts";
 import { s3Download } from "../restore/s3-download.ts";
 import { SERVE_PORT } from "../restore/serve.ts";
 import { requireTls, servePortFrom } from "../restore/tls-flags.ts";
@@ -28,7 +29,7 @@ export default defineGoCommand({
     const tls = requireTls(flags);
     log.info(`Invoking downloading backup files: ${name}`);
     log.info(`Trying to download backup file from: ${peerUrl(endpoint, name)}`);
-    await peerDownload(name, { endpoint, tls, dest: rawPathOf(pathsFrom(env), name), signal, log });
+    await peerDownload(name, { endpoint, tls, dest: rawPathOf(pathsFrom(env), name), signal, log, progress: progressPolicyFrom(env) });
     log.info(`Successfully download ${name} from ${endpoint.display} `);
   },
 });

@@ -2,6 +2,7 @@ import { defineGoCommand } from "../../../cli/command.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
 import { prepareSnapshot } from "../restore/extract.ts";
+import { progressPolicyFrom } from "../progress.ts";
 import { requireName } from "../restore/files.ts";
 import { SERVE_PORT, serveSnapshot } from "../restore/serve.ts";
 import { checkServable } from "../restore/serve-check.ts";
@@ -18,7 +19,7 @@ export default defineGoCommand({
     const name = requireName(flags.name);
     const tls = requireTls(flags);
     const port = servePortFrom(env, SERVE_PORT);
-    const { file } = await prepareSnapshot(name, { paths: pathsFrom(env), signal, log });
+    const { file } = await prepareSnapshot(name, { paths: pathsFrom(env), signal, log, progress: progressPolicyFrom(env) });
     await checkServable(file, signal);
     await serveSnapshot(file, { name, tls, port, hostnames: serveHostsFrom(env), signal, log });
   },

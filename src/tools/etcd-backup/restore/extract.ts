@@ -10,6 +10,7 @@ import { extractArchiveEntry } from "../../../archive/tar-extract.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
+import { Progress, type ProgressPolicy } from "../../../log/progress.ts";
 import { assertExists } from "./extract-state.ts";
 import { archivePathOf, rawPathOf } from "./files.ts";
 
@@ -17,6 +18,8 @@ export interface PrepareOptions {
   paths: Paths;
   signal?: AbortSignal;
   log?: Logger;
+  /** Progress lines while the snapshot is extracted; none when undefined. */
+  progress?: ProgressPolicy;
 }
 
 /** Returns the path of the uncompressed snapshot, extracting it first when the zip is there. */
@@ -27,7 +30,13 @@ export async function prepareSnapshot(name: string, opts: PrepareOptions): Promi
   let extracted = false;
   if (existsSync(zip)) {
     await cleanStaleTemps(opts.paths.backup, { of: basename(file) }); // left by a killed serve; they also hold disk space
-    await extractArchiveEntry(zip, "snapshot", name, file, { signal: opts.signal, log });
+    let total: number | undefined; // the entry's size, known once its header is read
+    const progress = opts.progress && Progress.start({ log, msg: "Extracting snapshot", fields: { name }, total: () => total, policy: opts.progress });
+    try {
+      await extractArchiveEntry(zip, "snapshot", name, file, { signal: opts.signal, log, onSize: (n) => (total = n), onBytes: (n) => progress?.add(n) });
+    } finally {
+      progress?.stop();
+    }
     log.info(`Extracted from ${zip}`);
     extracted = true;
   }

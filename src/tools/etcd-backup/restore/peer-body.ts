@@ -8,6 +8,9 @@
 import { dirname } from "node:path";
 import { freeBytes, MAX_SNAPSHOT_BYTES } from "../../../archive/limits.ts";
 
+/** Our serve's body is chunked (serve.ts); it announces the length in this header instead. */
+export const LENGTH_HEADER = "x-rke-tools-length";
+
 export interface BodyPlan {
   /** Content-Length, when given. */
   expected?: number;
@@ -19,8 +22,8 @@ export interface BodyPlan {
 export function planBody(headers: Headers, dest: string, fail: (why: string) => Error): BodyPlan {
   const coding = headers.get("content-encoding");
   if (coding !== null && coding.trim().toLowerCase() !== "identity") throw fail(`the server compressed the body (Content-Encoding: ${coding}) though we asked for identity`);
-  const declared = headers.get("content-length");
   const chunked = /(^|,)\s*chunked\s*$/i.test(headers.get("transfer-encoding") ?? "");
+  const declared = headers.get("content-length") ?? (chunked ? headers.get(LENGTH_HEADER) : null);
   if (declared === null && !chunked) throw fail("the server gave neither a Content-Length nor chunked encoding, so a cut-off body could not be told from a whole one");
   const free = freeBytes(dirname(dest));
   if (declared !== null) {

@@ -8,7 +8,8 @@
  * The body is a "direct" stream of 1 MiB reads rather than `new Response(Bun.file())`: over TLS
  * it measured ~1 GB/s against 250-400 MB/s here (docs/decisions.md), and it tells when a transfer
  * ends, so that each one is logged with its peer, bytes and duration. The price: Bun sends it
- * chunked, without Content-Length (HEAD still carries the length).
+ * chunked, without Content-Length (HEAD still carries the length); the length goes in
+ * `x-rke-tools-length` instead.
  *
  * idleTimeout is 0 (off): Bun's 10 s default cuts a paused reader's body short without an error
  * (docs/contract.md §bun-3). The original had no timeout either.
@@ -17,6 +18,7 @@ import { statSync } from "node:fs";
 import type { Server } from "bun";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import { openRegular } from "../../../fs/regular.ts";
+import { LENGTH_HEADER } from "./peer-body.ts";
 import { GoDuration, silentLogger, type Logger } from "../../../log/logger.ts";
 import type { TlsFiles } from "../../../tls/pem.ts";
 import { answerRange } from "./serve-range.ts";
@@ -140,7 +142,10 @@ function makeHandler(file: string, name: string, log: Logger): Handler {
     if (range.partial) headers["content-range"] = `bytes ${range.start}-${range.end}/${size}`;
     const status = range.partial ? 206 : 200;
     if (req.method === "HEAD" || length === 0) return new Response(null, { status, headers });
-    delete headers["content-length"]; // a direct stream goes out chunked
+    // A direct stream goes out chunked; the length still travels, for the peer's free-space check
+    // and progress lines (restore/peer-body.ts).
+    delete headers["content-length"];
+    headers[LENGTH_HEADER] = String(length);
 
     const fields = { peer: peerOf(server, req), status };
     const start = performance.now();
