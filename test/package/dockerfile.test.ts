@@ -58,9 +58,23 @@ describe("package/Dockerfile", () => {
     expect(run).toContain("ln -sf /bin/bash /bin/sh");
     expect(run).toMatch(/apk add --no-cache [^\n]*\bbash\b[^\n]*\bacl\b[^\n]*\btar\b/);
     expect(all("ARG")).toContainEqual(expect.stringMatching(/^ETCD_VERSION=v3\.5\.\d+$/)); // 3.6 dropped snapshot restore
-    for (const out of ["-C /out/opt/rke-tools/bin --strip-components=1 docker/docker", "-C /out/opt/rke-tools/bin --strip-components=1 cri-dockerd/cri-dockerd", "/out/usr/local/bin/kubectl", "/etcdctl", "-C /out/tmp"]) expect(run).toContain(out);
+    for (const out of ["-C /out/opt/rke-tools/bin --strip-components=1 docker/docker", "-C /out/opt/rke-tools/bin --strip-components=1 cri-dockerd/cri-dockerd", "/etcdctl", "-C /out/tmp"]) expect(run).toContain(out);
     expect(run).toContain("/out/tmp/loopback /out/tmp/portmap");
     expect(all("COPY", final)).toContain("--from=tools /out/ /");
+  });
+
+  test("no kubectl: no container RKE runs from this image calls it (addon jobs and the ConfigMap state read use the hyperkube image)", () => {
+    expect(all("RUN").join("\n")).not.toContain("kubectl");
+    expect(all("ARG")).not.toContainEqual(expect.stringMatching(/^KUBECTL_VERSION/));
+  });
+
+  test("base, toolbox and third-party tools are build inputs whose defaults are the production ones", () => {
+    const args = all("ARG", instructions.slice(0, instructions.findIndex(([k]) => k === "FROM"))); // global ARGs
+    expect(args).toEqual(expect.arrayContaining(["BASE_IMAGE=nginx:1.27.1-alpine", "TOOLBOX=toolbox-alpine", "TOOLS=tools-download"]));
+    const named = all("FROM").map((f) => f.split(/\s+AS\s+/i)[1]).filter(Boolean);
+    for (const stage of ["toolbox-alpine", "toolbox-ready", "tools-download", "tools-none"]) expect(named).toContain(stage);
+    expect(all("FROM")).toContain("${TOOLS} AS tools");
+    expect(all("FROM").at(-1)).toBe("${TOOLBOX}");
   });
 
   test("its .dockerignore sends only the assembled trees", () => {
