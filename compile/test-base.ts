@@ -17,7 +17,7 @@ import { type Engine, engineRun, imageExists } from "./engine.ts";
 /** Debian packages over mmdebstrap's `essential` variant (bash, coreutils, findutils, tar, gzip…). */
 export const TEST_BASE_PACKAGES = [
   "acl", // setfacl (cert-deployer with ETCD_UID/GID)
-  "ncat", // nc that takes -kl -p -e and -w -z (Debian's busybox and netcat builds lack -k or -z)
+  "ncat", // nc that takes -kl -p -e and -w -z (Debian's busybox and netcat builds lack -k, -z or a PATH lookup for -e)
   "procps", // sysctl (the old ingress initContainer)
   "nginx-light",
   "libnginx-mod-stream", // nginx-proxy's L4 proxy: a dynamic module on Debian
@@ -27,6 +27,25 @@ export const TEST_BASE_PACKAGES = [
 ] as const;
 
 /**
+ * `nc` is ncat (-kl -p, -w -z) behind a wrapper, for two ncat 7.93 faults RKE's port listener
+ * (`nc -kl -p 1337 -e echo`, the container's PID 1) would hit: ncat runs -e's program by a path
+ * relative to the working directory (busybox looks it up on PATH), and ncat as PID 1 with -k -e
+ * aborts after its first connection ("assertion failed: count <= INT_MAX"). So the wrapper resolves
+ * the program and keeps ncat a child, passing TERM/INT on. No single quotes in it.
+ */
+const NC_WRAPPER = [
+  "#!/bin/bash",
+  "# ncat as busybox nc: the program of -e looked up on PATH; ncat kept off PID 1",
+  "a=()",
+  'while [ $# -gt 0 ]; do',
+  '  if [ "$1" = -e ] && [ $# -gt 1 ]; then a+=(-e "$(type -P "$2" || echo "$2")"); shift 2; else a+=("$1"); shift; fi',
+  "done",
+  'ncat "${a[@]}" <&0 & c=$!',
+  'trap "kill \\$c 2>/dev/null" TERM INT',
+  'wait $c',
+];
+
+/**
  * Run in the finished root ($1): the paths RKE uses. /bin/sh is bash (file-deployer's `echo -e`);
  * etcdctl and nc where RKE calls them; the CNI plugins in /tmp (weave-plugins-cni moves them); no apt
  * sources left in the image.
@@ -34,7 +53,8 @@ export const TEST_BASE_PACKAGES = [
 export const TEST_BASE_HOOK = [
   'ln -sf bash "$1/bin/sh"',
   'ln -sf /usr/bin/etcdctl "$1/usr/local/bin/etcdctl"',
-  'ln -sf /usr/bin/ncat "$1/usr/local/bin/nc"',
+  `printf '%s\\n' ${NC_WRAPPER.map((l) => `'${l}'`).join(" ")} > "$1/usr/local/bin/nc"`,
+  'chmod 755 "$1/usr/local/bin/nc"',
   'mv "$1/usr/lib/cni/loopback" "$1/usr/lib/cni/portmap" "$1/tmp/"',
   'rm -rf "$1/usr/lib/cni"',
   'mkdir -p "$1/opt/cni/bin"',
