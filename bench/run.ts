@@ -55,6 +55,7 @@ Where each section sets us beside the physical limit:
 | Restore | \`unzip\` (extraction), nginx over mutual TLS and \`curl\` (peer download) |
 | S3 | \`curl\` single-stream PUT and GET against the same gateway |
 | Start-up, entrypoint, node helpers, package | process spawn (\`/bin/true\`), \`nginx -t\` |
+| Image | a plain \`podman import\` of the base and \`podman save\` of the same image (the engine's own floor) |
 `;
 writeFileSync(join(ROOT, "docs", "benchmarks.md"), [header, ...sections].join("\n"));
 process.stderr.write(`bench: wrote docs/benchmarks.md (${sections.length} sections)${existsSync(outDir) ? "" : ""}\n`);
