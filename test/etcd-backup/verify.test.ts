@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { copyFileSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ArchiveFormat } from "../../src/archive/format.ts";
 import { snapshotEntryName, stateEntryName } from "../../src/archive/layout.ts";
@@ -116,6 +116,20 @@ describeWith(etcdComponents, "verify and list", () => {
     expect(r.stdout).toMatch(new RegExp(`ok +snapshot entry +/backup/${name}, ${snapshot.byteLength} bytes`));
     expect(r.stdout).toMatch(/ok +etcd SHA-256 trailer +matches/);
     expect(r.stdout).toMatch(new RegExp(`ok +state file +/etc/kubernetes/${name}\\.rkestate`));
+  });
+
+  test("progress lines (interval shortened): the archive's bytes read against its size, before 'Verified snapshot'", async () => {
+    const name = "progressed";
+    const path = join(dirs.backup, `${name}.zip`);
+    await makeZip(path, name, snapshot, STATE);
+    const r = await runTool("rke-etcd-backup", ["etcd-backup", "verify", "--name", name], { env: { ...dirs.env, RKE_TOOLS_PROGRESS_INTERVAL: "1ms" } });
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trim().split("\n");
+    const progress = lines.filter((l) => l.includes('msg="Verifying snapshot: '));
+    expect(progress.length).toBeGreaterThan(0);
+    const size = statSync(path).size;
+    for (const l of progress) expect(l).toMatch(new RegExp(`msg="Verifying snapshot: [0-9.]+ (B|KiB|MiB) of [0-9.]+ (KiB|MiB) \\(\\d+%\\), [^"]+" bytes=\\d+ file=${name}\\.zip name=${name} percent=\\d+ rate="[^"]+" total=${size}$`));
+    expect(lastLine(r.stderr)).toContain('msg="Verified snapshot"');
   });
 
   test("a zip with a flipped byte fails its CRC or inflate check; a truncated one is no zip", async () => {

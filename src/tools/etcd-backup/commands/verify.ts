@@ -6,6 +6,7 @@ import * as f from "../flags.ts";
 import { outputFlag, parseOutput, renderVerify } from "../inspect/render.ts";
 import { verifyLocalSnapshot, verdict } from "../inspect/verify-local.ts";
 import { applyLogFlags } from "./common.ts";
+import { progressPolicyFrom } from "../progress.ts";
 
 export default defineGoCommand({
   name: "verify",
@@ -21,7 +22,7 @@ export default defineGoCommand({
       const s3 = await import("../inspect/s3.ts"); // loaded only when asked
       reports = await s3.verifyS3Snapshot(await s3.connectS3(flags, env, { log, signal }), name, backup, { signal, log });
     } else {
-      reports = await verifyLocalSnapshot(backup, name, { signal, log });
+      reports = await verifyLocalSnapshot(backup, name, { signal, log, progress: progressPolicyFrom(env) });
     }
     writeSync(1, renderVerify(reports, output));
     verdict(name, reports); // throws the first failed check: the last line

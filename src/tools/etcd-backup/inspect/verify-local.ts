@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { archiveFileNames } from "../../../archive/format.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import type { Logger } from "../../../log/logger.ts";
+import type { ProgressPolicy } from "../../../log/progress.ts";
 import { verifySnapshotFile, type VerifyReport } from "./verify.ts";
 
-export async function verifyLocalSnapshot(backupDir: string, name: string, opts: { signal?: AbortSignal; log?: Logger }): Promise<VerifyReport[]> {
+export async function verifyLocalSnapshot(backupDir: string, name: string, opts: { signal?: AbortSignal; log?: Logger; progress?: ProgressPolicy }): Promise<VerifyReport[]> {
   const candidates = [...archiveFileNames(name), name].map((n) => join(backupDir, n));
   const present: string[] = [];
   for (const p of candidates) if ((await fsp.stat(p).catch(() => undefined))?.isFile()) present.push(p);
@@ -16,7 +17,8 @@ export async function verifyLocalSnapshot(backupDir: string, name: string, opts:
   const reports: VerifyReport[] = [];
   for (const p of present) {
     opts.log?.debug("Verifying", { path: p });
-    reports.push(await verifySnapshotFile(p, name, { signal: opts.signal }));
+    const progress = opts.log && opts.progress ? { log: opts.log, policy: opts.progress } : undefined;
+    reports.push(await verifySnapshotFile(p, name, { signal: opts.signal, progress }));
   }
   return reports;
 }

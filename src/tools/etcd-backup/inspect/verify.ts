@@ -15,6 +15,9 @@ import { DatabaseCopy, databaseChecks } from "./database.ts";
 import { walkEntries, type StoredFormat } from "./entries.ts";
 import { stateChecks, summarizeState, type StateSummary } from "./state-file.ts";
 import { TrailerCheck } from "./trailer.ts";
+import type { Logger } from "../../../log/logger.ts";
+import { Progress, type ProgressPolicy } from "../../../log/progress.ts";
+import { statSync } from "node:fs";
 
 /** "warn": worth knowing, not a reason to fail (no state file, no certificates in it). */
 export type CheckStatus = "ok" | "fail" | "warn" | "skip";
@@ -44,6 +47,8 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** The archive's SHA-256 recorded elsewhere (S3 object metadata), to compare with. */
   stored?: { sha256: string; from: string };
+  /** Progress lines while the archive is read; none when undefined. */
+  progress?: { log: Logger; policy: ProgressPolicy };
 }
 
 /** bbolt's meta page magic, 0xED0CDAED little-endian after the 16-byte page header. */
@@ -94,6 +99,8 @@ async function readChecks(path: string, name: string, format: StoredFormat, repo
   const stateParts: Buffer[] = [];
   let stateSize = 0;
   const others: string[] = [];
+  const p = opts.progress;
+  const progress = p && Progress.start({ log: p.log, msg: "Verifying snapshot", fields: { name, file: basename(path) }, total: statSync(path).size, policy: p.policy });
   try {
     const integrity = await walkEntries(
       path,
@@ -119,8 +126,8 @@ async function readChecks(path: string, name: string, format: StoredFormat, repo
         others.push(entry);
         return undefined; // read through all the same: its checks count too
       },
-      { signal: opts.signal, onArchiveBytes: (c) => archiveHash.update(c) },
-    );
+      { signal: opts.signal, onArchiveBytes: (c) => (archiveHash.update(c), progress?.add(c.byteLength)) },
+    ).finally(() => progress?.stop());
     checks.push({ check: "integrity", status: "ok", detail: integrity + (others.length ? `; other entries: ${others.join(", ")}` : "") });
   } catch (e) {
     if (opts.signal?.aborted) throw e;
