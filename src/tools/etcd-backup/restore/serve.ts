@@ -5,7 +5,7 @@
  * minimum). Only GET/HEAD `/<name>` is answered, with single ranges; everything else gets Go's
  * `404 page not found`. Runs until `signal` fires.
  *
- * The body is a "direct" stream of 1 MiB reads rather than `new Response(Bun.file())`: over TLS
+ * The body is a "direct" stream of 256 KiB reads rather than `new Response(Bun.file())`: over TLS
  * it measured ~1 GB/s against 250-400 MB/s here (docs/decisions.md), and it tells when a transfer
  * ends, so that each one is logged with its peer, bytes and duration. The price: Bun sends it
  * chunked, without Content-Length (HEAD still carries the length); the length goes in
@@ -164,7 +164,7 @@ function peerOf(server: Server<undefined>, req: Request): string {
 }
 
 /**
- * The bytes [start, end] of `file` as a "direct" stream: written 1 MiB at a time, each write
+ * The bytes [start, end] of `file` as a "direct" stream: written 256 KiB at a time, each write
  * awaited (backpressure: a paused reader holds one chunk, not the file). Bun sends such a body
  * chunked; the chunked framing lets a client tell a cut transfer from a finished one.
  */
