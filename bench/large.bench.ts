@@ -11,8 +11,7 @@
  * Needs ~45 GiB of free disk at 8 GiB (etcd's data and WAL, the archive, the gateway's copy, the
  * served and the downloaded file); each step removes what it made before the next.
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { distDir } from "../compile/build.ts";

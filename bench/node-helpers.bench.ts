@@ -2,7 +2,7 @@
  * Issue 6: how long the node helpers take. cert-deployer must finish fast (RKE waits on it with no
  * timeout); nginx-proxy's time to exec nginx is the node's time without an apiserver proxy.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { distDir } from "../compile/build.ts";
@@ -43,13 +43,14 @@ const bench: Bench = {
       ];
 
       // nginx-proxy up to its exec: validation, render, atomic write, real `nginx -t`; the program it
-      // then execs is a stand-in that exits, so that each run ends.
-      const nginx = join(work, "nginx");
+      // then execs is a stand-in `nginx`, first on PATH, that exits, so that each run ends.
+      mkdirSync(join(work, "bin"), { recursive: true });
+      const nginx = join(work, "bin", "nginx");
       writeFileSync(nginx, '#!/bin/sh\nif [ "$1" = -t ]; then exec /usr/sbin/nginx "$@"; fi\nexit 0\n');
       chmodSync(nginx, 0o755);
       const np = Array.from({ length: RUNS }, () =>
         measure([tool("nginx-proxy"), "CP_HOSTS=10.0.0.1,10.0.0.2,10.0.0.3"], {
-          env: { PATH, CP_HOSTS: "10.0.0.1,10.0.0.2,10.0.0.3", RKE_TOOLS_NGINX_CONF: join(work, "nginx.conf"), RKE_TOOLS_NGINX_BIN: nginx },
+          env: { CP_HOSTS: "10.0.0.1,10.0.0.2,10.0.0.3", PATH: `${join(work, "bin")}:${PATH}`, RKE_TOOLS_NGINX_CONF: join(work, "nginx.conf") },
         }),
       );
       rows.push(row("nginx-proxy to exec, including `nginx -t` (real nginx)", np));

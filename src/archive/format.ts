@@ -12,9 +12,6 @@ export const ARCHIVE_FORMATS = ["zip", "tar.gz", "tar.zst"] as const;
 export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number];
 export const DEFAULT_ARCHIVE_FORMAT: ArchiveFormat = "zip";
 
-/** Env name of `save --archive-format`. */
-export const ARCHIVE_FORMAT_ENV = "RKE_TOOLS_ARCHIVE_FORMAT";
-
 export function isArchiveFormat(s: string): s is ArchiveFormat {
   return (ARCHIVE_FORMATS as readonly string[]).includes(s);
 }

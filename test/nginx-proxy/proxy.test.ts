@@ -188,8 +188,9 @@ describeWith([nginxStream, isRoot], "nginx-proxy refusals", () => {
     expect(r.code).toBe(1);
     expect(lastLine(r.stderr)).toContain('level=fatal msg="Cannot start nginx: nginx not found in PATH"');
     expect(r.conf).toContain("server 10.0.0.1:6443;");
-    const p = await run({ CP_HOSTS: "10.0.0.1", RKE_TOOLS_NGINX_BIN: "/nonexistent/nginx" });
-    expect(lastLine(p.stderr)).toContain('msg="Cannot start nginx: /nonexistent/nginx is missing or not executable"');
+    // The program is always `nginx` from PATH: no variable picks another (the old RKE_TOOLS_NGINX_BIN is ignored).
+    const p = await run({ CP_HOSTS: "10.0.0.1", PATH: "/nonexistent", RKE_TOOLS_NGINX_BIN: "/bin/true" });
+    expect(lastLine(p.stderr)).toContain('level=fatal msg="Cannot start nginx: nginx not found in PATH"');
   });
 
   test("nginx -t refuses: nginx's [emerg] is the last line, old config untouched, no temp file left", async () => {

@@ -101,8 +101,8 @@ describe("nginx.conf rendering", () => {
 
   test("production settings unless the test-only variables are set", () => {
     expect(settingsFrom({})).toEqual({ confPath: "/etc/nginx/nginx.conf", relocated: false, nginx: "nginx", listen: "6443", listen6: "[::]:6443", upstreamPort: 6443 });
-    expect(() => settingsFrom({ RKE_TOOLS_NGINX_UPSTREAM_PORT: "70000" })).toThrow("RKE_TOOLS_NGINX_UPSTREAM_PORT=70000 is not a port number");
-    expect(() => settingsFrom({ RKE_TOOLS_NGINX_LISTEN: "x;y" })).toThrow("RKE_TOOLS_NGINX_LISTEN=x;y is not a port or address:port");
+    expect(() => settingsFrom({ RKE_TOOLS_NGINX_UPSTREAM_PORT: "70000" })).toThrow('invalid value "70000" for env RKE_TOOLS_NGINX_UPSTREAM_PORT: not a port number (1–65535)');
+    expect(() => settingsFrom({ RKE_TOOLS_NGINX_LISTEN: "x;y" })).toThrow('invalid value "x;y" for env RKE_TOOLS_NGINX_LISTEN: not a port or address:port');
   });
 });
 

@@ -8,9 +8,11 @@
  * the image or in RKE sets them (docs/contract.md §d-9).
  */
 import { join } from "node:path";
-import { pathsFrom } from "../../fs/paths.ts";
+import { isKnobSet, readKnob, type Env } from "../../env/knob.ts";
+import { KUBERNETES_DIR } from "../../fs/paths.ts";
+import { AZURE_AAD_URL, AZURE_ARM_URL, AZURE_IMDS_URL, DOCKER_SOCK, EC2_IMDS_URL, ENTRYPOINT_ROOT, PROC_DIR } from "./knobs.ts";
 
-export type Env = Record<string, string | undefined>;
+export type { Env };
 
 export interface EntrypointPaths {
   /** Prefix of every container path below ("" in production). */
@@ -29,16 +31,17 @@ export interface EntrypointPaths {
 }
 
 export function entrypointPaths(env: Env): EntrypointPaths {
-  const root = (env.RKE_TOOLS_ENTRYPOINT_ROOT ?? "").replace(/\/+$/, "");
+  const root = readKnob(env, ENTRYPOINT_ROOT);
   return {
     root,
-    proc: env.RKE_TOOLS_PROC_DIR || "/proc",
-    dockerSock: env.RKE_TOOLS_DOCKER_SOCK || `${root}/var/run/docker.sock`,
-    cloudConfig: join(env.RKE_TOOLS_KUBERNETES_DIR ? pathsFrom(env).kubernetes : `${root}/etc/kubernetes`, "cloud-config"),
-    ec2Imds: (env.RKE_TOOLS_EC2_IMDS_URL || "http://169.254.169.254").replace(/\/+$/, ""),
-    azureImds: (env.RKE_TOOLS_AZURE_IMDS_URL || "http://169.254.169.254").replace(/\/+$/, ""),
-    azureAad: env.RKE_TOOLS_AZURE_AAD_URL?.replace(/\/+$/, "") || undefined,
-    azureArm: env.RKE_TOOLS_AZURE_ARM_URL?.replace(/\/+$/, "") || undefined,
+    proc: readKnob(env, PROC_DIR),
+    dockerSock: readKnob(env, DOCKER_SOCK) ?? `${root}/var/run/docker.sock`,
+    // The cloud-config follows RKE_TOOLS_KUBERNETES_DIR when a test sets it, else the root.
+    cloudConfig: join(isKnobSet(env, KUBERNETES_DIR) ? readKnob(env, KUBERNETES_DIR) : `${root}/etc/kubernetes`, "cloud-config"),
+    ec2Imds: readKnob(env, EC2_IMDS_URL),
+    azureImds: readKnob(env, AZURE_IMDS_URL),
+    azureAad: readKnob(env, AZURE_AAD_URL),
+    azureArm: readKnob(env, AZURE_ARM_URL),
   };
 }
 

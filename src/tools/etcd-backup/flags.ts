@@ -2,14 +2,16 @@
  * Every flag of the original `rke-etcd-backup etcd-backup …`, declared once and shared by the
  * sub-commands that take them (docs/contract.md §o-2). Names, env vars and defaults are the contract.
  */
-import { ARCHIVE_FORMAT_ENV, DEFAULT_ARCHIVE_FORMAT } from "../../archive/format.ts";
+import { DEFAULT_ARCHIVE_FORMAT } from "../../archive/format.ts";
+import { LOG_FORMAT } from "../../log/from-env.ts";
+import { ARCHIVE_FORMAT } from "./knobs.ts";
 import { Hour, Minute } from "../../cli/duration.ts";
 import { boolFlag, durationFlag, intFlag, stringFlag } from "../../cli/flag.ts";
 
 export const name = stringFlag("name", "Backup name to take once");
 export const endpoints = stringFlag("endpoints", "Etcd endpoints", { default: "127.0.0.1:2379" });
 export const debug = boolFlag("debug", "Verbose logging information for debugging purposes", { env: "RANCHER_DEBUG" });
-export const logFormat = stringFlag("log-format", "Log line format: text (logrus) or json", { env: "RKE_TOOLS_LOG_FORMAT", default: "text" });
+export const logFormat = stringFlag("log-format", "Log line format: text (logrus) or json", { env: LOG_FORMAT.name, default: "text" });
 export const cacert = stringFlag("cacert", "Etcd CA client certificate path", { env: "ETCD_CACERT" });
 export const cert = stringFlag("cert", "Etcd client certificate path", { env: "ETCD_CERT" });
 export const key = stringFlag("key", "Etcd client key path", { env: "ETCD_KEY" });
@@ -34,7 +36,7 @@ export const once = boolFlag("once", "Take backup only once");
 export const backupRetries = intFlag("backup-retries", "Number of times to attempt the backup", 0);
 export const s3Retries = intFlag("s3-retries", "Number of times to attempt the upload to s3", 0);
 // Ours (RKE never passes it): the archive format of `save` (docs/archive-formats.md).
-export const archiveFormat = stringFlag("archive-format", "Archive format: zip (what RKE and Rancher read), tar.gz or tar.zst", { env: ARCHIVE_FORMAT_ENV, default: DEFAULT_ARCHIVE_FORMAT });
+export const archiveFormat = stringFlag("archive-format", "Archive format: zip (what RKE and Rancher read), tar.gz or tar.zst", { env: ARCHIVE_FORMAT.name, default: DEFAULT_ARCHIVE_FORMAT });
 export const cleanup = boolFlag("cleanup", "Clean up local snapshot files only (never touches s3)");
 
 /** S3 flags with their env fallbacks; `delete` takes these without `--s3-backup`'s env. */

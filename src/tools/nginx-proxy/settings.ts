@@ -1,17 +1,19 @@
 /**
- * Where nginx-proxy writes and what it runs. Production values are the original's; the
- * RKE_TOOLS_NGINX_* variables exist for the tests only (so that they run nginx on a free loopback
- * port with a config in a temporary folder) and are never set in the image.
+ * Where nginx-proxy writes and what it listens on. Production values are the original's; the
+ * knobs below exist for the tests only (so that they run nginx on a free loopback
+ * port with a config in a temporary folder) and are never set in the image. The program is always
+ * `nginx` from PATH: no variable can make nginx-proxy exec something else.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { ErrorCode, RkeToolsError } from "../../errors.ts";
+import { knob, readKnob, type Env } from "../../env/knob.ts";
+import { absolutePath, listenAddress, port } from "../../env/parse.ts";
 
 export interface NginxSettings {
   /** /etc/nginx/nginx.conf */
   confPath: string;
   /** True when confPath was relocated: nginx then gets `-c` and a pid file beside the config. */
   relocated: boolean;
-  /** The nginx program: a path, or a name looked up in PATH. */
+  /** The nginx program, looked up in PATH. */
   nginx: string;
   /** `listen` argument: 6443 (every IPv4 address, as the original). */
   listen: string;
@@ -23,31 +25,32 @@ export interface NginxSettings {
 export const DEFAULT_CONF = "/etc/nginx/nginx.conf";
 export const MODULES_ENABLED_DIR = "/etc/nginx/modules-enabled";
 
-function port(env: Record<string, string | undefined>, name: string): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return 6443;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new RkeToolsError(ErrorCode.InvalidInput, `${name}=${raw} is not a port number`);
-  return n;
-}
+export const NGINX_CONF = knob({
+  name: "RKE_TOOLS_NGINX_CONF", audience: "test", readBy: "nginx-proxy", shows: `\`${DEFAULT_CONF}\``, fallback: DEFAULT_CONF, parse: absolutePath,
+  describe: "where the config is written; nginx then also gets `-c` and a pid file beside it",
+});
+export const NGINX_LISTEN = knob({
+  name: "RKE_TOOLS_NGINX_LISTEN", audience: "test", readBy: "nginx-proxy", shows: "`6443`", fallback: "6443", parse: listenAddress,
+  describe: "the IPv4 `listen` argument (`<port>` or `<address>:<port>`)",
+});
+export const NGINX_LISTEN6 = knob({
+  name: "RKE_TOOLS_NGINX_LISTEN6", audience: "test", readBy: "nginx-proxy", shows: "`[::]:6443`", fallback: "[::]:6443", parse: listenAddress,
+  describe: "the IPv6 `listen` argument",
+});
+export const NGINX_UPSTREAM_PORT = knob({
+  name: "RKE_TOOLS_NGINX_UPSTREAM_PORT", audience: "test", readBy: "nginx-proxy", shows: "`6443`", fallback: 6443 as number, parse: port(1),
+  describe: "the control-plane hosts' port",
+});
 
-/** A test-only `listen` override: `<port>`, `<ipv4>:<port>` or `[<ipv6>]:<port>`. */
-function listen(env: Record<string, string | undefined>, name: string, def: string): string {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return def;
-  if (!/^(\d+|[0-9.]+:\d+|\[[0-9a-fA-F:.]+\]:\d+)$/.test(raw)) throw new RkeToolsError(ErrorCode.InvalidInput, `${name}=${raw} is not a port or address:port`);
-  return raw;
-}
-
-export function settingsFrom(env: Record<string, string | undefined>): NginxSettings {
-  const conf = env.RKE_TOOLS_NGINX_CONF || DEFAULT_CONF;
+export function settingsFrom(env: Env): NginxSettings {
+  const conf = readKnob(env, NGINX_CONF);
   return {
     confPath: conf,
     relocated: conf !== DEFAULT_CONF,
-    nginx: env.RKE_TOOLS_NGINX_BIN || "nginx",
-    listen: listen(env, "RKE_TOOLS_NGINX_LISTEN", "6443"),
-    listen6: listen(env, "RKE_TOOLS_NGINX_LISTEN6", "[::]:6443"),
-    upstreamPort: port(env, "RKE_TOOLS_NGINX_UPSTREAM_PORT"),
+    nginx: "nginx",
+    listen: readKnob(env, NGINX_LISTEN),
+    listen6: readKnob(env, NGINX_LISTEN6),
+    upstreamPort: readKnob(env, NGINX_UPSTREAM_PORT),
   };
 }
 

@@ -6,6 +6,8 @@
  */
 import { runPlain } from "../../cli/plain.ts";
 import { pathsFrom } from "../../fs/paths.ts";
+import { readKnob } from "../../env/knob.ts";
+import { CNI_BIN_DIR } from "./knobs.ts";
 import type { ToolMain } from "../tool.ts";
 import { deployPlugins } from "./deploy.ts";
 
@@ -28,7 +30,7 @@ function untilAborted(signal: AbortSignal): Promise<void> {
 export const main: ToolMain = (_argv, ctx) =>
   runPlain(
     async ({ log, env, signal }) => {
-      const toDir = env.RKE_TOOLS_CNI_BIN_DIR || "/opt/cni/bin";
+      const toDir = readKnob(env, CNI_BIN_DIR);
       await deployPlugins(pathsFrom(env).tmp, toDir, { log });
       log.info("CNI plugins deployed; waiting until stopped");
       await untilAborted(signal);

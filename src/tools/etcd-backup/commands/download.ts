@@ -8,7 +8,9 @@ import { peerDownload, peerUrl } from "../restore/peer-download.ts";
 import { progressPolicyFrom } from "../progress.ts";
 import { s3Download } from "../restore/s3-download.ts";
 import { SERVE_PORT } from "../restore/serve.ts";
-import { requireTls, servePortFrom } from "../restore/tls-flags.ts";
+import { requireTls } from "../restore/tls-flags.ts";
+import { readKnob } from "../../../env/knob.ts";
+import { SERVE_PORT as SERVE_PORT_KNOB } from "../knobs.ts";
 import { applyLogFlags } from "./common.ts";
 
 export default defineGoCommand({
@@ -25,7 +27,7 @@ export default defineGoCommand({
     }
 
     if (!flags["local-endpoint"]) throw new RkeToolsError(ErrorCode.InvalidInput, "local-endpoint is required");
-    const endpoint = parseEndpoint(flags["local-endpoint"], servePortFrom(env, SERVE_PORT));
+    const endpoint = parseEndpoint(flags["local-endpoint"], readKnob(env, SERVE_PORT_KNOB) ?? SERVE_PORT);
     const tls = requireTls(flags);
     log.info(`Invoking downloading backup files: ${name}`);
     log.info(`Trying to download backup file from: ${peerUrl(endpoint, name)}`);

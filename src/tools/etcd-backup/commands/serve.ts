@@ -6,7 +6,9 @@ import { progressPolicyFrom } from "../progress.ts";
 import { requireName } from "../restore/files.ts";
 import { SERVE_PORT, serveSnapshot } from "../restore/serve.ts";
 import { checkServable } from "../restore/serve-check.ts";
-import { requireTls, serveHostsFrom, servePortFrom } from "../restore/tls-flags.ts";
+import { requireTls } from "../restore/tls-flags.ts";
+import { readKnob } from "../../../env/knob.ts";
+import { SERVE_HOSTS, SERVE_PORT as SERVE_PORT_KNOB } from "../knobs.ts";
 import { applyLogFlags } from "./common.ts";
 
 export default defineGoCommand({
@@ -18,9 +20,9 @@ export default defineGoCommand({
     // Unlike the original, flags are checked before the (long) extraction.
     const name = requireName(flags.name);
     const tls = requireTls(flags);
-    const port = servePortFrom(env, SERVE_PORT);
+    const port = readKnob(env, SERVE_PORT_KNOB) ?? SERVE_PORT;
     const { file } = await prepareSnapshot(name, { paths: pathsFrom(env), signal, log, progress: progressPolicyFrom(env) });
     await checkServable(file, signal);
-    await serveSnapshot(file, { name, tls, port, hostnames: serveHostsFrom(env), signal, log });
+    await serveSnapshot(file, { name, tls, port, hostnames: readKnob(env, SERVE_HOSTS), signal, log });
   },
 });

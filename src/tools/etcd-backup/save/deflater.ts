@@ -5,17 +5,15 @@
  * deflate-6 zip, and on 2 cores shared with etcd the CPU is the limit. A hidden env,
  * RKE_TOOLS_SAVE_DEFLATE=`parallel:<level>` or `stream:<level>`, lets the benchmark compare engines.
  */
-import { parseDeflaterSpec, streamDeflater, type Deflater } from "../../../archive/deflate.ts";
+import { streamDeflater, type Deflater } from "../../../archive/deflate.ts";
+import { readKnob, type Env } from "../../../env/knob.ts";
+import { SAVE_DEFLATE } from "../knobs.ts";
 import { parallelDeflater } from "../../../archive/deflate-parallel.ts";
-import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 
-export const DEFLATE_ENV = "RKE_TOOLS_SAVE_DEFLATE";
-export const DEFAULT_SAVE_LEVEL = 2;
+/** The default level (knobs.ts SAVE_DEFLATE's fallback is `parallel:2`). */
+export const DEFAULT_SAVE_LEVEL = SAVE_DEFLATE.fallback.level;
 
-export function saveDeflater(env: Record<string, string | undefined>): Deflater {
-  const text = env[DEFLATE_ENV];
-  if (!text) return parallelDeflater({ level: DEFAULT_SAVE_LEVEL });
-  const spec = parseDeflaterSpec(text);
-  if (!spec) throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value ${JSON.stringify(text)} for env ${DEFLATE_ENV}: want parallel:<1-9> or stream:<1-9>`);
+export function saveDeflater(env: Env): Deflater {
+  const spec = readKnob(env, SAVE_DEFLATE);
   return spec.engine === "parallel" ? parallelDeflater({ level: spec.level }) : streamDeflater(spec.level);
 }

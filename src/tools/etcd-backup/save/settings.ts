@@ -4,7 +4,7 @@
  * name, creation and retention positive, readable and valid PEM files, well-formed endpoints.
  */
 import { DEFAULT_ARCHIVE_FORMAT, parseArchiveFormat, type ArchiveFormat } from "../../../archive/format.ts";
-import { durationToMs, formatDuration, parseDuration, Second, type Duration } from "../../../cli/duration.ts";
+import { formatDuration, type Duration } from "../../../cli/duration.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import type { Endpoint } from "../../../etcd/endpoints.ts";
 import { parseEndpoints } from "../../../etcd/endpoints.ts";
@@ -15,10 +15,9 @@ import { retryPolicy, type RetryPolicy } from "../../../retry/policy.ts";
 import { loadTlsFiles, type TlsFiles } from "../../../tls/pem.ts";
 import type { ProgressPolicy } from "../../../log/progress.ts";
 import { progressPolicyFrom } from "../progress.ts";
+import { readKnob } from "../../../env/knob.ts";
+import { BACKUP_RETRY_INTERVAL } from "../knobs.ts";
 
-/** The original sleeps 15 s between attempts; tests may shorten it (Go duration). */
-export const RETRY_INTERVAL_ENV = "RKE_TOOLS_BACKUP_RETRY_INTERVAL";
-const DEFAULT_RETRY_INTERVAL = 15n * Second;
 
 export interface SaveFlags {
   creation: Duration;
@@ -64,7 +63,7 @@ export function saveSettings(flags: SaveFlags, env: Record<string, string | unde
   if (flags["backup-retries"] < 0) throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value "${flags["backup-retries"]}" for flag --backup-retries: must not be negative`);
   const endpoints = parseEndpoints(flags.endpoints);
   const tls = loadTlsFiles({ cacert: flags.cacert, cert: flags.cert, key: flags.key });
-  const retryIntervalMs = retryInterval(env);
+  const retryIntervalMs = readKnob(env, BACKUP_RETRY_INTERVAL); // the original sleeps 15 s; tests shorten it
   return {
     creation: flags.creation,
     retention: flags.retention,
@@ -78,12 +77,3 @@ export function saveSettings(flags: SaveFlags, env: Record<string, string | unde
   };
 }
 
-function retryInterval(env: Record<string, string | undefined>): number {
-  const text = env[RETRY_INTERVAL_ENV];
-  if (!text) return durationToMs(DEFAULT_RETRY_INTERVAL);
-  try {
-    return durationToMs(parseDuration(text));
-  } catch (e) {
-    throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value ${JSON.stringify(text)} for env ${RETRY_INTERVAL_ENV}: ${(e as Error).message}`);
-  }
-}
