@@ -54,6 +54,7 @@ Where each section sets us beside the physical limit:
 | Archive formats | \`etcdctl snapshot save\` alone, for zip, tar.gz and tar.zst |
 | Restore | \`unzip\` (extraction), nginx over mutual TLS and \`curl\` (peer download) |
 | S3 | \`curl\` single-stream PUT and GET against the same gateway |
+| Large clusters (1, 4, 8 GiB) | \`etcdctl snapshot save\` alone; \`unzip -t\` and Python's zipfile on the same ZIP64 archive |
 | Start-up, entrypoint, node helpers, package | process spawn (\`/bin/true\`), \`nginx -t\` |
 | Image | a plain \`podman import\` of the base and \`podman save\` of the same image (the engine's own floor) |
 `;
