@@ -9,7 +9,7 @@
  *    '..'), so an entry such as `/backup/../etc/x` is never taken.
  * Entry names never become output paths: the caller names the destination.
  */
-import { validateSnapshotName } from "../fs/names.ts";
+import { isValidSnapshotName } from "../snapshot/name.ts";
 import type { ZipEntry, ZipReader } from "./zip-reader.ts";
 
 export interface FoundEntry {
@@ -23,15 +23,6 @@ const KINDS = [
   { wanted: /^\/etc\/kubernetes\/[^/]+\.rkestate$/, candidate: /^\/?etc\/kubernetes\/([^/]+)\.rkestate$/ },
 ];
 
-function isValidBase(base: string): boolean {
-  try {
-    validateSnapshotName(base);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function findEntry(zip: ZipReader, wanted: string): FoundEntry | undefined {
   const exact = zip.find(wanted);
   if (exact) return { entry: exact, exact: true };
@@ -41,7 +32,7 @@ export function findEntry(zip: ZipReader, wanted: string): FoundEntry | undefine
   if (!kind) return undefined;
   const candidates = zip.entries.filter((e) => {
     const m = kind.candidate.exec(e.name);
-    return m !== null && isValidBase(m[1]!);
+    return m !== null && isValidSnapshotName(m[1]!);
   });
   return candidates.length === 1 ? { entry: candidates[0]!, exact: false } : undefined;
 }

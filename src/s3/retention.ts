@@ -8,8 +8,8 @@
 import { formatDuration, type Duration } from "../cli/duration.ts";
 import { messageOf } from "../errors.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
+import { isRollingKey, rollingTimeOf } from "../snapshot/name.ts";
 import type { S3Client } from "./client.ts";
-import { parseRfc3339 } from "../time/rfc3339.ts";
 import { abortStaleUploads } from "./stale-uploads.ts";
 
 export interface RotateOptions {
@@ -21,9 +21,6 @@ export interface RotateOptions {
   staleUploadAgeMs?: number;
 }
 
-// The tar formats (docs/archive-formats.md) are rolled like the zip.
-const ROLLING = /.+_etcd(|.zip|\.tar\.gz|\.tar\.zst)$/;
-
 /** Returns the keys deleted. */
 export async function rotateSnapshots(client: S3Client, cutoff: Date, opts: RotateOptions = {}): Promise<string[]> {
   const log = opts.log ?? client.log ?? silentLogger;
@@ -32,14 +29,14 @@ export async function rotateSnapshots(client: S3Client, cutoff: Date, opts: Rota
   const doomed: string[] = [];
   try {
     for await (const obj of client.list(folder, { recursive: folder !== "", signal: opts.signal })) {
-      if (!ROLLING.test(obj.key)) continue;
+      if (!isRollingKey(obj.key)) continue;
       let filename = obj.key;
       if (folder !== "") {
         log.debug(`Stripping [${folder}/] from [${filename}]`);
         if (filename.startsWith(`${folder}/`)) filename = filename.slice(folder.length + 1);
       }
       log.debug(`object.Key: [${obj.key}], filename: [${filename}]`);
-      const time = parseRfc3339(filename.split("_")[0]!);
+      const time = rollingTimeOf(filename);
       if (time instanceof Error) {
         log.warn("Couldn't parse s3 backup", { error: time.message, name: filename, objectKey: obj.key });
       } else if (time < cutoff.getTime()) {

@@ -30,6 +30,8 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "save: bad inpu
     ["no --name", () => ["--once", ...certs], /invalid snapshot name \\"\\" given by --name: it is empty/],
     ["--name with /", () => ["--once", "--name", "../x", ...certs], /invalid snapshot name \\"..\/x\\" given by --name: it contains '\/'/],
     ["--name ..", () => ["--once", "--name", "..", ...certs], /it is '..'/],
+    // #19 item 4: such a snapshot was saved, hidden from `list` and removed by the next save of "foo".
+    ["--name like a temporary file", () => ["--once", "--name", ".foo.zip.rke-tmp-1", ...certs], /invalid snapshot name \\".foo.zip.rke-tmp-1\\" given by --name: it contains '.rke-tmp-', which marks temporary files/],
     ["missing --cacert file", () => ["--once", "--name", "x", "--cacert", "/nonexistent/ca.pem", "--cert", pki.client.cert, "--key", pki.client.key], /Cannot read --cacert \/nonexistent\/ca\.pem: no such file/],
     ["--cert is a directory", () => ["--once", "--name", "x", "--cacert", pki.ca, "--cert", "/tmp", "--key", pki.client.key], /Cannot read --cert \/tmp: is a directory/],
     ["--key not a key", () => ["--once", "--name", "x", "--cacert", pki.ca, "--cert", pki.client.cert, "--key", pki.ca], /--key .* is not a valid PEM private key/],

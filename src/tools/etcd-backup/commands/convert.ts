@@ -1,6 +1,6 @@
 import { writeSync } from "node:fs";
 import { defineGoCommand } from "../../../cli/command.ts";
-import { validateSnapshotName } from "../../../fs/names.ts";
+import { validateSnapshotName } from "../../../snapshot/name.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import { convertToZip } from "../convert/to-zip.ts";
 import * as f from "../flags.ts";

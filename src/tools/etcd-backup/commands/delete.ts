@@ -3,7 +3,7 @@ import { boolFlag } from "../../../cli/flag.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
 import { deleteLocal } from "../restore/delete-local.ts";
-import { requireName } from "../restore/files.ts";
+import { requireName } from "../../../snapshot/name.ts";
 import { applyLogFlags } from "./common.ts";
 
 export default defineGoCommand({

@@ -2,7 +2,7 @@ import { defineGoCommand } from "../../../cli/command.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
 import { extractStateFile } from "../restore/extract-state.ts";
-import { requireName } from "../restore/files.ts";
+import { requireName } from "../../../snapshot/name.ts";
 import { s3Download } from "../restore/s3-download.ts";
 import { applyLogFlags } from "./common.ts";
 

@@ -3,7 +3,7 @@ import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
 import { prepareSnapshot } from "../restore/extract.ts";
 import { progressPolicyFrom } from "../progress.ts";
-import { requireName } from "../restore/files.ts";
+import { requireName } from "../../../snapshot/name.ts";
 import { SERVE_PORT, serveSnapshot } from "../restore/serve.ts";
 import { checkServable } from "../restore/serve-check.ts";
 import { requireTls } from "../restore/tls-flags.ts";

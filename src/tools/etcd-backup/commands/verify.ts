@@ -1,6 +1,6 @@
 import { writeSync } from "node:fs";
 import { defineGoCommand } from "../../../cli/command.ts";
-import { validateSnapshotName } from "../../../fs/names.ts";
+import { validateSnapshotName } from "../../../snapshot/name.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
 import { outputFlag, parseOutput, renderVerify } from "../inspect/render.ts";

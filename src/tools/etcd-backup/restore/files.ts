@@ -7,8 +7,6 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { archiveFileNames } from "../../../archive/format.ts";
 import { zipFileName } from "../../../archive/layout.ts";
-import { ErrorCode, RkeToolsError } from "../../../errors.ts";
-import { validateSnapshotName } from "../../../fs/names.ts";
 import type { Paths } from "../../../fs/paths.ts";
 
 export const zipPathOf = (paths: Paths, name: string) => join(paths.backup, zipFileName(name));
@@ -19,9 +17,3 @@ export const archivePathsOf = (paths: Paths, name: string) => archiveFileNames(n
 export const archivePathOf = (paths: Paths, name: string) => archivePathsOf(paths, name).find((p) => existsSync(p)) ?? zipPathOf(paths, name);
 /** extractstatefile's output; RKE `docker cp`s it out of the container (docs/contract.md §a.4). */
 export const statePathOf = (paths: Paths) => join(paths.tmp, "cluster.rkestate");
-
-/** `--name`, required and valid; the original's text when it is missing. */
-export function requireName(name: string): string {
-  if (name === "") throw new RkeToolsError(ErrorCode.InvalidInput, "snapshot name is required");
-  return validateSnapshotName(name);
-}

@@ -9,15 +9,7 @@ import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { isTempName } from "../../../fs/atomic.ts";
 import { GoDuration, type Logger } from "../../../log/logger.ts";
-
-/** `c-abc12-` or `c-m-abcd1234-`; undefined for names outside Rancher's scheme. */
-export function clusterPrefix(name: string): string | undefined {
-  return /^c-(?:m-)?[a-z0-9]+-/.exec(name)?.[0];
-}
-
-export function isRecurringOf(prefix: string, file: string): boolean {
-  return file.startsWith(prefix) && /^r.-/s.test(file.slice(prefix.length));
-}
+import { clusterPrefix, isRecurringOf } from "../../../snapshot/name.ts";
 
 export interface NamedRetentionOptions {
   log: Logger;

@@ -8,7 +8,7 @@ import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { isTempName } from "../../../fs/atomic.ts";
 import { GoDuration, type Logger } from "../../../log/logger.ts";
-import { parseRfc3339 } from "../../../time/rfc3339.ts";
+import { rollingTimeOf } from "../../../snapshot/name.ts";
 
 export async function cleanRollingBackups(backupDir: string, cutoffMs: number, opts: { log: Logger }): Promise<string[]> {
   const deleted: string[] = [];
@@ -19,7 +19,7 @@ export async function cleanRollingBackups(backupDir: string, cutoffMs: number, o
       opts.log.warn("Ignored directory, expecting file", { name: e.name });
       continue;
     }
-    const t = parseRfc3339(e.name.split("_")[0]!);
+    const t = rollingTimeOf(e.name);
     if (t instanceof Error) {
       opts.log.warn("Couldn't parse backup", { error: t.message, name: e.name });
       continue;

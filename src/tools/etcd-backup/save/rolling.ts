@@ -14,7 +14,7 @@ import { lockSnapshotName } from "./name-lock.ts";
 import { GoDuration, type Logger } from "../../../log/logger.ts";
 import { retryPolicy, sleep } from "../../../retry/policy.ts";
 import { backupWithRetries, type BackupResult } from "./attempt.ts";
-import { formatRfc3339 } from "../../../time/rfc3339.ts";
+import { rollingName } from "../../../snapshot/name.ts";
 import { cleanRollingBackups } from "./rolling-retention.ts";
 import type { SaveSettings } from "./settings.ts";
 import { removeStateFile, writeStateFile, type ClusterStateFetcher } from "./statefile.ts";
@@ -60,7 +60,7 @@ export async function runRolling(settings: SaveSettings, opts: RollingOptions): 
 }
 
 async function cycle(tick: Date, settings: SaveSettings, opts: RollingOptions): Promise<void> {
-  const name = `${formatRfc3339(tick)}_etcd`;
+  const name = rollingName(tick);
   let lock: { release(): void };
   try {
     lock = lockSnapshotName(settings.paths.backup, name, opts.log); // a `save --once` of this very name

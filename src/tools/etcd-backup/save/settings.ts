@@ -8,7 +8,7 @@ import { formatDuration, type Duration } from "../../../cli/duration.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import type { Endpoint } from "../../../etcd/endpoints.ts";
 import { parseEndpoints } from "../../../etcd/endpoints.ts";
-import { validateSnapshotName } from "../../../fs/names.ts";
+import { validateSnapshotName } from "../../../snapshot/name.ts";
 import { pathsFrom, type Paths } from "../../../fs/paths.ts";
 import type { Logger } from "../../../log/logger.ts";
 import { retryPolicy, type RetryPolicy } from "../../../retry/policy.ts";
