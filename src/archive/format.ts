@@ -6,7 +6,6 @@
 import { promises as fsp } from "node:fs";
 import { ErrorCode, RkeToolsError, isRkeToolsError } from "../errors.ts";
 import { openRegular } from "../fs/regular.ts";
-import { snapshotEntryName, stateEntryName } from "./layout.ts";
 
 export const ARCHIVE_FORMATS = ["zip", "tar.gz", "tar.zst"] as const;
 export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number];
@@ -22,34 +21,12 @@ export function parseArchiveFormat(value: string, flag = "--archive-format"): Ar
   throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value ${JSON.stringify(value)} for ${flag}: must be one of ${ARCHIVE_FORMATS.join(", ")}`);
 }
 
-/** `<name>.zip`, `<name>.tar.gz`, `<name>.tar.zst` */
-export const archiveFileName = (name: string, format: ArchiveFormat) => `${name}.${format}`;
-
-/** Every archive file name a snapshot may have, the default format first. */
-export const archiveFileNames = (name: string) => ARCHIVE_FORMATS.map((f) => archiveFileName(name, f));
-
 export const contentTypeOf = (format: ArchiveFormat) =>
   format === "zip" ? "application/zip" : format === "tar.gz" ? "application/gzip" : "application/zstd";
 
-/**
- * The snapshot name and format of an archive file name, or undefined for anything else
- * (`x.zip` → {name: "x", format: "zip"}). The longest suffix wins, so `x.tar.gz` is never "x.tar".
- */
-export function parseArchiveFileName(fileName: string): { name: string; format: ArchiveFormat } | undefined {
-  for (const format of ARCHIVE_FORMATS) {
-    const suffix = `.${format}`;
-    if (fileName.length > suffix.length && fileName.endsWith(suffix)) return { name: fileName.slice(0, -suffix.length), format };
-  }
-  return undefined;
-}
-
-/**
- * Entry names inside the archive. The zip keeps the original's absolute names (docs/contract.md §b-3); tar
- * writes paths as tar does, without the leading slash, so `tar -xf` never warns or escapes.
- */
-export function entryNames(name: string, format: ArchiveFormat): { snapshot: string; state: string } {
-  if (format === "zip") return { snapshot: snapshotEntryName(name), state: stateEntryName(name) };
-  return { snapshot: `backup/${name}`, state: `etc/kubernetes/${name}.rkestate` };
+/** The format a file name's suffix names (`x.tar.gz` → "tar.gz"); a bare suffix (`.zip`) names none. */
+export function formatOfFileName(fileName: string): ArchiveFormat | undefined {
+  return ARCHIVE_FORMATS.find((f) => fileName.length > f.length + 1 && fileName.endsWith(`.${f}`));
 }
 
 /** Bytes needed to tell the formats apart. */
@@ -94,5 +71,5 @@ export async function detectArchiveFormat(path: string): Promise<ArchiveFormat |
     const why = err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : err.message;
     throw new RkeToolsError(err.code === "ENOENT" ? ErrorCode.NotFound : ErrorCode.Io, `Cannot read archive ${path}: ${why}`, { cause: e });
   }
-  return formatFromMagic(head) ?? parseArchiveFileName(path)?.format;
+  return formatFromMagic(head) ?? formatOfFileName(path);
 }

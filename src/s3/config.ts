@@ -98,8 +98,3 @@ export function s3ConfigFromFlags(flags: S3Flags, env: Env, opts: { log?: Logger
     env,
   };
 }
-
-/** `[folder/]<name>` — the folder verbatim, as the original builds keys (docs/contract.md §b-5). */
-export function keyFor(config: Pick<S3Config, "folder">, name: string): string {
-  return config.folder === "" ? name : `${config.folder}/${name}`;
-}

@@ -4,11 +4,10 @@
  * §d-18a, §o-14.6); RKE cannot tell the difference. Keys are found by listing, so that
  * URL-encoded keys (GCS) match as they do for download.
  */
-import { archiveFileNames } from "../archive/format.ts";
 import { messageOf } from "../errors.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { queryUnescape, type S3Client } from "./client.ts";
-import { keyFor } from "./config.ts";
+import { archiveFileNames, s3Key } from "../snapshot/layout.ts";
 
 export interface DeleteOptions {
   log?: Logger;
@@ -18,7 +17,7 @@ export interface DeleteOptions {
 /** Returns the keys removed (possibly none). */
 export async function deleteSnapshot(client: S3Client, name: string, opts: DeleteOptions = {}): Promise<string[]> {
   const log = opts.log ?? client.log ?? silentLogger;
-  const prefix = keyFor(client.config, name);
+  const prefix = s3Key(client.config.folder, name);
   const wanted = new Set([prefix, ...archiveFileNames(prefix)]);
   const matches: string[] = [];
   try {

@@ -10,17 +10,16 @@
  */
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { basename, join } from "node:path";
-import { archiveFileNames } from "../archive/format.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../errors.ts";
 import { AtomicFile, cleanStaleTemps } from "../fs/atomic.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { Progress, type ProgressPolicy } from "../log/progress.ts";
 import { abortError, retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
 import { queryUnescape, type S3Client } from "./client.ts";
-import { keyFor } from "./config.ts";
 import { S3RequestError, isTransient } from "./s3-error.ts";
 import { SHA256_META, sha256Following } from "./sha256.ts";
 import { networkError } from "./transport.ts";
+import { archiveFileNames, s3Key } from "../snapshot/layout.ts";
 
 export interface DownloadOptions {
   log?: Logger;
@@ -40,7 +39,7 @@ export const DEFAULT_DOWNLOAD_RETRY = retryPolicy({ attempts: 5, delayMs: 1000, 
 
 /** The key to download for `name`, as the original matches it; undefined when none. */
 export async function findSnapshotKey(client: S3Client, name: string, opts: { log?: Logger; signal?: AbortSignal } = {}): Promise<string | undefined> {
-  const prefix = keyFor(client.config, name);
+  const prefix = s3Key(client.config.folder, name);
   const wanted = new Set([prefix, ...archiveFileNames(prefix)]);
   for await (const obj of client.list(prefix, { signal: opts.signal })) {
     opts.log?.debug(`found key: [${obj.key}]`);

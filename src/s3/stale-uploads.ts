@@ -6,7 +6,7 @@
  * than a day ago: long enough that a live upload from another etcd node (RKE saves a named
  * snapshot on every etcd node at once) is never touched. Failures are logged, never thrown.
  */
-import { parseArchiveFileName } from "../archive/format.ts";
+import { parseArchiveFileName } from "../snapshot/layout.ts";
 import { messageOf } from "../errors.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import type { S3Client } from "./client.ts";

@@ -7,10 +7,10 @@
  * `failed to upload etcd snapshot file` (RKE's phrase, docs/contract.md §d-6). The local file is never touched.
  */
 import { stat } from "node:fs/promises";
-import { basename } from "node:path";
-import { contentTypeOf, parseArchiveFileName } from "../archive/format.ts";
+import { contentTypeOf, formatOfFileName } from "../archive/format.ts";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
+import { parseArchiveFileName } from "../snapshot/layout.ts";
 import { Progress, type ProgressPolicy } from "../log/progress.ts";
 import { retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
 import type { S3Client } from "./client.ts";
@@ -42,6 +42,10 @@ export interface UploadOptions {
   sha256?: string;
   /** Progress lines of a multipart upload, counted in stored parts; none when undefined. */
   progress?: ProgressPolicy;
+  /** The snapshot's name, for the log; default the name the key's last part carries (layout.ts). */
+  name?: string;
+  /** Default: the content type of the format the key's suffix names (zip when none). */
+  contentType?: string;
 }
 
 export interface UploadResult {
@@ -60,17 +64,18 @@ export function uploadRetryPolicy(s3Retries: number): RetryPolicy {
   return retryPolicy({ attempts: 1 + Math.max(0, s3Retries), delayMs: 2000, factor: 2, jitter: 0.2, retryOn: isTransient });
 }
 
-export async function uploadSnapshot(client: S3Client, zipPath: string, key: string, opts: UploadOptions = {}): Promise<UploadResult> {
+export async function uploadSnapshot(client: S3Client, archivePath: string, key: string, opts: UploadOptions = {}): Promise<UploadResult> {
   const log = opts.log ?? client.log ?? silentLogger;
-  const name = parseArchiveFileName(basename(zipPath))?.name ?? basename(zipPath);
+  const base = key.slice(key.lastIndexOf("/") + 1);
+  const name = opts.name ?? parseArchiveFileName(base)?.name ?? base;
   const fail = (e: unknown) =>
     isRkeToolsError(e, ErrorCode.Aborted) ? e : new RkeToolsError(ErrorCode.S3Upload, `failed to upload etcd snapshot file: ${messageOf(e)}`, { cause: e });
 
   let size: number;
   try {
-    size = (await stat(zipPath)).size;
+    size = (await stat(archivePath)).size;
   } catch (e) {
-    throw fail(new RkeToolsError(ErrorCode.NotFound, `Cannot read ${zipPath}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : messageOf(e)}`, { cause: e }));
+    throw fail(new RkeToolsError(ErrorCode.NotFound, `Cannot read ${archivePath}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : messageOf(e)}`, { cause: e }));
   }
 
   // As the original: an error here means "we cannot tell", and the upload goes ahead.
@@ -84,8 +89,8 @@ export async function uploadSnapshot(client: S3Client, zipPath: string, key: str
   }
 
   log.info(`invoking uploading backup file [${key}] to s3`);
-  const sha256 = opts.sha256 ?? (await sha256File(zipPath, opts.signal));
-  const headers = { "Content-Type": contentTypeOf(parseArchiveFileName(key)?.format ?? "zip"), [`x-amz-meta-${SHA256_META}`]: sha256 };
+  const sha256 = opts.sha256 ?? (await sha256File(archivePath, opts.signal));
+  const headers = { "Content-Type": opts.contentType ?? contentTypeOf(formatOfFileName(key) ?? "zip"), [`x-amz-meta-${SHA256_META}`]: sha256 };
   const policy = opts.retry ?? uploadRetryPolicy(0);
   let parts = 1;
   try {
@@ -99,7 +104,7 @@ export async function uploadSnapshot(client: S3Client, zipPath: string, key: str
             async () => {
               const res = await client.request("PUT", key, {
                 headers: { ...headers, "Content-Length": String(size) },
-                body: Bun.file(zipPath),
+                body: Bun.file(archivePath),
                 signal: opts.signal,
                 timeoutMs: opts.partTimeoutMs ?? 5 * 60_000,
               });
@@ -111,7 +116,7 @@ export async function uploadSnapshot(client: S3Client, zipPath: string, key: str
         } else {
           // Counted in stored parts: watching the body itself costs 2–3× the CPU (multipart.ts).
           const progress = opts.progress && Progress.start({ log, msg: "Uploading snapshot", fields: { name }, total: size, policy: opts.progress });
-          parts = await multipartUpload(client, zipPath, key, size, {
+          parts = await multipartUpload(client, archivePath, key, size, {
             onPartStored: (bytes) => progress?.add(bytes),
             partSize: opts.partSize ?? defaultPartSize(size),
             concurrency: opts.concurrency ?? 4,

@@ -1,44 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  archiveFileName,
-  archiveFileNames,
-  detectArchiveFormat,
-  entryNames,
-  formatFromMagic,
-  parseArchiveFileName,
-  parseArchiveFormat,
-} from "../../src/archive/format.ts";
+import { detectArchiveFormat, formatFromMagic, parseArchiveFormat } from "../../src/archive/format.ts";
 import { tempDir } from "./tar-helpers.ts";
 
-const NAME = "rke_etcd_snapshot_2024-05-01T14:00:00+02:00";
 
-describe("archive formats by name", () => {
-  test("file names per format", () => {
-    expect(archiveFileName(NAME, "zip")).toBe(`${NAME}.zip`);
-    expect(archiveFileName(NAME, "tar.zst")).toBe(`${NAME}.tar.zst`);
-    expect(archiveFileNames("x")).toEqual(["x.zip", "x.tar.gz", "x.tar.zst"]);
-  });
-
-  test("parsing a file name strips the whole suffix", () => {
-    expect(parseArchiveFileName(`${NAME}.tar.gz`)).toEqual({ name: NAME, format: "tar.gz" });
-    expect(parseArchiveFileName("2024-05-01T12:00:00Z_etcd.tar.zst")).toEqual({ name: "2024-05-01T12:00:00Z_etcd", format: "tar.zst" });
-    expect(parseArchiveFileName("x.zip")).toEqual({ name: "x", format: "zip" });
-    expect(parseArchiveFileName("x.tar")).toBeUndefined();
-    expect(parseArchiveFileName("x")).toBeUndefined();
-    expect(parseArchiveFileName(".zip")).toBeUndefined();
-    expect(parseArchiveFileName("pki.bundle.tar.gz")).toEqual({ name: "pki.bundle", format: "tar.gz" });
-  });
-
+describe("archive formats by value", () => {
   test("--archive-format values", () => {
     expect(parseArchiveFormat("tar.zst")).toBe("tar.zst");
     expect(() => parseArchiveFormat("tgz")).toThrow('invalid value "tgz" for --archive-format: must be one of zip, tar.gz, tar.zst');
-  });
-
-  test("entry names: absolute in the zip (RKE's readers), relative in tar", () => {
-    expect(entryNames("s", "zip")).toEqual({ snapshot: "/backup/s", state: "/etc/kubernetes/s.rkestate" });
-    expect(entryNames("s", "tar.gz")).toEqual({ snapshot: "backup/s", state: "etc/kubernetes/s.rkestate" });
   });
 });
 

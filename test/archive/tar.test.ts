@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { zstdCompressSync } from "node:zlib";
-import { entryNames } from "../../src/archive/format.ts";
+import { entryNames } from "../../src/snapshot/layout.ts";
 import type { TarCompression } from "../../src/archive/tar-compression.ts";
 import { extractTarEntry, readTar } from "../../src/archive/tar-reader.ts";
 import { TarWriter } from "../../src/archive/tar-writer.ts";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ArchiveFormat } from "../../src/archive/format.ts";
-import { writeSnapshotTar } from "../../src/archive/tar-snapshot.ts";
+import { writeSnapshotTar } from "../../src/snapshot/tar-archive.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
 import { writeTarFile } from "../archive/tar-helpers.ts";
 import { writeGoZip } from "../support/go-zip.ts";

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ArchiveFormat } from "../../src/archive/format.ts";
-import { writeSnapshotTar } from "../../src/archive/tar-snapshot.ts";
+import { writeSnapshotTar } from "../../src/snapshot/tar-archive.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
 import { createS3Client } from "../../src/s3/client.ts";
 import { s3ConfigFromFlags } from "../../src/s3/config.ts";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Logger } from "../../src/log/logger.ts";
 import { addressingFor, encodeKey, objectUrl, regionalHost } from "../../src/s3/addressing.ts";
 import { decodeIfBase64, decodeStdBase64 } from "../../src/s3/base64.ts";
-import { keyFor, s3ConfigFromFlags, type S3Flags } from "../../src/s3/config.ts";
+import { s3ConfigFromFlags, type S3Flags } from "../../src/s3/config.ts";
 import { makePki } from "../support/pki.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -90,10 +90,6 @@ describe("s3ConfigFromFlags", () => {
     const broken = pem.replace(/\n[A-Za-z0-9+/]{10}/, "\nAAAAAAAAAA");
     expect(() => s3ConfigFromFlags(flags({ "s3-endpoint-ca": b64(broken) }), {})).toThrow("s3-endpoint-ca is not a valid x509 certificate");
     expect(() => s3ConfigFromFlags(flags({ "s3-endpoint-ca": "/nonexistent/ca.pem" }), {})).toThrow(/--s3-endpoint-ca .*no such file/);
-  });
-  test("keys are [folder/]name, folder verbatim", () => {
-    expect(keyFor({ folder: "" }, "snap.zip")).toBe("snap.zip");
-    expect(keyFor({ folder: "a/b" }, "snap.zip")).toBe("a/b/snap.zip");
   });
 });
 

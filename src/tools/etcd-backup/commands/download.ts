@@ -4,7 +4,7 @@ import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
 import { parseEndpoint } from "../restore/endpoint.ts";
 import { requireName } from "../../../snapshot/name.ts";
-import { rawPathOf } from "../restore/files.ts";
+import { rawPath } from "../../../snapshot/layout.ts";
 import { peerDownload, peerUrl } from "../restore/peer-download.ts";
 import { progressPolicyFrom } from "../progress.ts";
 import { s3Download } from "../restore/s3-download.ts";
@@ -32,7 +32,7 @@ export default defineGoCommand({
     const tls = requireTls(flags);
     log.info(`Invoking downloading backup files: ${name}`);
     log.info(`Trying to download backup file from: ${peerUrl(endpoint, name)}`);
-    await peerDownload(name, { endpoint, tls, dest: rawPathOf(pathsFrom(env), name), signal, log, progress: progressPolicyFrom(env) });
+    await peerDownload(name, { endpoint, tls, dest: rawPath(pathsFrom(env).backup, name), signal, log, progress: progressPolicyFrom(env) });
     log.info(`Successfully download ${name} from ${endpoint.display} `);
   },
 });

@@ -6,13 +6,14 @@
  */
 import { createReadStream, promises as fsp } from "node:fs";
 import { join } from "node:path";
-import { archiveFileName, entryNames, readHead } from "../../../archive/format.ts";
+import { readHead } from "../../../archive/format.ts";
 import { compressionOf } from "../../../archive/tar-compression.ts";
 import { readTar, sameEntryName } from "../../../archive/tar-reader.ts";
 import { ZipWriter } from "../../../archive/zip-writer.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import { AtomicFile, cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Logger } from "../../../log/logger.ts";
+import { archiveFileName, archivePath, entryNames } from "../../../snapshot/layout.ts";
 import { formatOfHead, verifySnapshotFile, type VerifyReport } from "../inspect/verify.ts";
 
 export interface ConvertResult {
@@ -25,9 +26,9 @@ const TAR_FORMATS = ["tar.zst", "tar.gz"] as const;
 
 export async function convertToZip(backupDir: string, name: string, opts: { signal?: AbortSignal; log?: Logger } = {}): Promise<ConvertResult> {
   const fail = (code: ErrorCode, why: string, cause?: unknown) => new RkeToolsError(code, `Cannot convert snapshot ${name}: ${why}`, { cause });
-  const zipPath = join(backupDir, archiveFileName(name, "zip"));
+  const zipPath = archivePath(backupDir, name, "zip");
   if (await exists(zipPath)) throw fail(ErrorCode.InvalidInput, `${zipPath} already exists`);
-  const candidates = TAR_FORMATS.map((f) => join(backupDir, archiveFileName(name, f)));
+  const candidates = TAR_FORMATS.map((f) => archivePath(backupDir, name, f));
   const sources: string[] = [];
   for (const p of candidates) if (await exists(p)) sources.push(p);
   if (sources.length === 0) throw fail(ErrorCode.NotFound, `neither ${candidates.join(" nor ")} exists`);

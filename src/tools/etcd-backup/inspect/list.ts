@@ -2,14 +2,15 @@
  * `list`: the snapshots in the backup folder (and, from the command, in S3), one record each:
  * name, format, size, time, whether a state file is inside, and the SHA-256 stored with it.
  * Listing reads only what it must: the magic bytes, and for tar the first header (our tar
- * archives put the state file first, tar-snapshot.ts); a zip's central directory.
+ * archives put the state file first, snapshot/tar-archive.ts); a zip's central directory.
  */
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
-import { entryNames, parseArchiveFileName, readHead } from "../../../archive/format.ts";
+import { readHead } from "../../../archive/format.ts";
 import { sameEntryName } from "../../../archive/tar-reader.ts";
 import { ZipReader } from "../../../archive/zip-reader.ts";
 import { isTempName } from "../../../fs/atomic.ts";
+import { entryNames, NOT_SNAPSHOTS, parseArchiveFileName } from "../../../snapshot/layout.ts";
 import { walkEntries, type StoredFormat } from "./entries.ts";
 import { formatOfHead } from "./verify.ts";
 
@@ -26,9 +27,6 @@ export interface SnapshotRecord {
   /** The archive's SHA-256 as stored with it (S3 metadata); undefined when none is. */
   sha256?: string;
 }
-
-/** Files in /backup that are never snapshots (docs/contract.md §b-2). */
-const NOT_SNAPSHOTS = new Set(["pki.bundle.tar.gz"]);
 
 export async function listLocal(backupDir: string, opts: { signal?: AbortSignal } = {}): Promise<SnapshotRecord[]> {
   const records: SnapshotRecord[] = [];

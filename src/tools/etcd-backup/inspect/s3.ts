@@ -5,15 +5,15 @@
  * temporary file in the backup folder (a zip needs random access), removed afterwards.
  */
 import { basename, join } from "node:path";
-import { archiveFileNames, entryNames, parseArchiveFileName } from "../../../archive/format.ts";
 import { compressionOf } from "../../../archive/tar-compression.ts";
 import { readTar, sameEntryName } from "../../../archive/tar-reader.ts";
 import { readZipEntriesByRange } from "../../../archive/zip-directory.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import { AtomicFile } from "../../../fs/atomic.ts";
 import type { Logger } from "../../../log/logger.ts";
-import { createS3Client, keyFor, s3ConfigFromFlags, type S3Client, type S3Flags } from "../../../s3/index.ts";
+import { createS3Client, s3ConfigFromFlags, type S3Client, type S3Flags } from "../../../s3/index.ts";
 import { SHA256_META } from "../../../s3/sha256.ts";
+import { archiveFileNames, entryNames, parseArchiveFileName, s3Key } from "../../../snapshot/layout.ts";
 import type { SnapshotRecord } from "./list.ts";
 import { sortRecords } from "./list.ts";
 import { formatOfHead, verifySnapshotFile, type VerifyReport } from "./verify.ts";
@@ -110,7 +110,7 @@ export async function verifyS3Snapshot(
   opts: { signal?: AbortSignal; log?: Logger } = {},
 ): Promise<VerifyReport[]> {
   const reports: VerifyReport[] = [];
-  const keys = [...archiveFileNames(name), name].map((n) => keyFor(client.config, n));
+  const keys = [...archiveFileNames(name), name].map((n) => s3Key(client.config.folder, n));
   for (const key of keys) {
     const head = await client.headObject(key, { signal: opts.signal });
     if (!head) continue;

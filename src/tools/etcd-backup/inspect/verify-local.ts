@@ -1,7 +1,7 @@
 /** `verify --name` on this node: every archive of that name in the backup folder, and the raw snapshot. */
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
-import { archiveFileNames } from "../../../archive/format.ts";
+import { archiveFileNames } from "../../../snapshot/layout.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import type { Logger } from "../../../log/logger.ts";
 import type { ProgressPolicy } from "../../../log/progress.ts";

@@ -6,12 +6,13 @@
  */
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
-import { entryNames, formatFromMagic, parseArchiveFileName, readHead } from "../../../archive/format.ts";
+import { formatFromMagic, readHead } from "../../../archive/format.ts";
 import { MAX_STATE_BYTES } from "../../../archive/limits.ts";
 import { sameEntryName } from "../../../archive/tar-reader.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import { checkBolt, type BoltCheck } from "../../../bbolt/check.ts";
 import { DatabaseCopy, databaseChecks } from "./database.ts";
+import { entryNames, parseArchiveFileName } from "../../../snapshot/layout.ts";
 import { walkEntries, type StoredFormat } from "./entries.ts";
 import { stateChecks, summarizeState, type StateSummary } from "./state-file.ts";
 import { TrailerCheck } from "./trailer.ts";

@@ -8,7 +8,7 @@ import { promises as fsp, existsSync } from "node:fs";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import { GoDuration, silentLogger, type Logger } from "../../../log/logger.ts";
-import { archivePathsOf, rawPathOf, zipPathOf } from "./files.ts";
+import { archivePath, archivePaths, rawPath } from "../../../snapshot/layout.ts";
 
 export interface DeleteLocalOptions {
   paths: Paths;
@@ -19,9 +19,9 @@ export interface DeleteLocalOptions {
 /** Returns the paths it removed or found absent (in order). */
 export async function deleteLocal(name: string, opts: DeleteLocalOptions): Promise<string[]> {
   const log = opts.log ?? silentLogger;
-  const zip = zipPathOf(opts.paths, name);
-  const raw = rawPathOf(opts.paths, name);
-  const archives = archivePathsOf(opts.paths, name); // the zip, and the tar formats (docs/archive-formats.md)
+  const zip = archivePath(opts.paths.backup, name);
+  const raw = rawPath(opts.paths.backup, name);
+  const archives = archivePaths(opts.paths.backup, name); // the zip, and the tar formats (docs/archive-formats.md)
   if (opts.cleanup && !archives.some((p) => existsSync(p))) return []; // nothing to clean: the raw file is the only copy
   // The zip and the raw file are logged even when absent, as by the original; the tar formats when present.
   const targets = opts.cleanup ? [raw] : [zip, ...archives.filter((p) => p !== zip && existsSync(p)), raw];

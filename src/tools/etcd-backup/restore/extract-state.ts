@@ -6,14 +6,13 @@
  */
 import { statSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { entryNames, parseArchiveFileName } from "../../../archive/format.ts";
-import { extractArchiveEntry } from "../../../archive/tar-extract.ts";
+import { extractArchiveEntry } from "../../../snapshot/extract.ts";
 import { MAX_STATE_BYTES } from "../../../archive/limits.ts";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../errors.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
-import { archivePathOf, statePathOf } from "./files.ts";
+import { entryNames, existingArchivePath, extractedStatePath, parseArchiveFileName } from "../../../snapshot/layout.ts";
 
 export interface ExtractStateOptions {
   paths: Paths;
@@ -28,9 +27,9 @@ export interface ExtractedState {
 }
 
 export async function extractStateFile(name: string, opts: ExtractStateOptions): Promise<ExtractedState> {
-  const zip = archivePathOf(opts.paths, name); // `<name>.zip`, else a tar format's archive
+  const zip = existingArchivePath(opts.paths.backup, name); // `<name>.zip`, else a tar format's archive
   const entry = entryNames(name, parseArchiveFileName(basename(zip))?.format ?? "zip").state;
-  const dest = statePathOf(opts.paths);
+  const dest = extractedStatePath(opts.paths.tmp);
   assertExists(zip);
   await cleanStaleTemps(dirname(dest), { of: basename(dest) }); // left by a killed run
   try {

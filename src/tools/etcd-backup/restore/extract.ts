@@ -6,13 +6,13 @@
  */
 import { existsSync } from "node:fs";
 import { basename } from "node:path";
-import { extractArchiveEntry } from "../../../archive/tar-extract.ts";
+import { extractArchiveEntry } from "../../../snapshot/extract.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
 import { Progress, type ProgressPolicy } from "../../../log/progress.ts";
 import { assertExists } from "./extract-state.ts";
-import { archivePathOf, rawPathOf } from "./files.ts";
+import { existingArchivePath, rawPath } from "../../../snapshot/layout.ts";
 
 export interface PrepareOptions {
   paths: Paths;
@@ -25,8 +25,8 @@ export interface PrepareOptions {
 /** Returns the path of the uncompressed snapshot, extracting it first when the zip is there. */
 export async function prepareSnapshot(name: string, opts: PrepareOptions): Promise<{ file: string; extracted: boolean }> {
   const log = opts.log ?? silentLogger;
-  const zip = archivePathOf(opts.paths, name); // `<name>.zip`, else a tar format's archive (read by its magic bytes)
-  const file = rawPathOf(opts.paths, name);
+  const zip = existingArchivePath(opts.paths.backup, name); // `<name>.zip`, else a tar format's archive (read by its magic bytes)
+  const file = rawPath(opts.paths.backup, name);
   let extracted = false;
   if (existsSync(zip)) {
     await cleanStaleTemps(opts.paths.backup, { of: basename(file) }); // left by a killed serve; they also hold disk space

@@ -5,21 +5,21 @@
  * both files stay, as the original leaves them. src/s3 is loaded only here.
  */
 import { basename } from "node:path";
-import { extractArchiveEntry } from "../../../archive/tar-extract.ts";
+import { extractArchiveEntry } from "../../../snapshot/extract.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import type { Logger } from "../../../log/logger.ts";
 import type { S3Flags } from "../../../s3/index.ts";
-import { rawPathOf } from "./files.ts";
 import { progressPolicyFrom } from "../progress.ts";
+import { rawPath } from "../../../snapshot/layout.ts";
 
 export async function s3Download(name: string, flags: S3Flags, opts: { env: Record<string, string | undefined>; paths: Paths; log: Logger; signal?: AbortSignal }): Promise<string> {
   const { log, signal, paths } = opts;
   const s3 = await import("../../../s3/index.ts");
   const client = await s3.connectFromFlags(flags, opts.env, { log, signal });
   const file = await s3.downloadSnapshot(client, name, paths.backup, { log, signal, progress: progressPolicyFrom(opts.env) });
-  const dest = rawPathOf(paths, name);
+  const dest = rawPath(paths.backup, name);
   if (file === dest) return dest; // a legacy uncompressed object
   log.info(`Decompressing etcd snapshot file [${basename(file)}]`);
   await cleanStaleTemps(paths.backup, { of: basename(dest) }); // left by a killed run; they also hold disk space

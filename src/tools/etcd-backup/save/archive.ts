@@ -8,15 +8,15 @@ import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import type { Deflater } from "../../../archive/deflate.ts";
-import { archiveFileName, type ArchiveFormat } from "../../../archive/format.ts";
-import { snapshotEntryName, stateEntryName } from "../../../archive/layout.ts";
+import type { ArchiveFormat } from "../../../archive/format.ts";
+import { writeSnapshotTar } from "../../../snapshot/tar-archive.ts";
 import { MAX_STATE_BYTES } from "../../../archive/limits.ts";
-import { writeSnapshotTar } from "../../../archive/tar-snapshot.ts";
 import { ZipWriter } from "../../../archive/zip-writer.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import { AtomicFile } from "../../../fs/atomic.ts";
 import type { SnapshotInfo } from "../../../etcd/snapshot.ts";
 import type { Logger } from "../../../log/logger.ts";
+import { archivePath, snapshotEntryName, stateEntryName, stateFilePath } from "../../../snapshot/layout.ts";
 
 export interface StateFile {
   path: string;
@@ -56,7 +56,7 @@ export class ArchiveError extends RkeToolsError {
 
 /** Refuses early what would fail only after a whole snapshot: a directory where the zip goes. */
 export async function checkTarget(backupDir: string, name: string, format: ArchiveFormat = "zip"): Promise<string> {
-  const zipPath = join(backupDir, archiveFileName(name, format));
+  const zipPath = archivePath(backupDir, name, format);
   const st = await fsp.stat(backupDir).catch((e: NodeJS.ErrnoException) => {
     throw new ArchiveError(ErrorCode.Io, `backup folder ${backupDir} ${e.code === "ENOENT" ? "does not exist" : e.message}`, { cause: e });
   });
@@ -91,7 +91,7 @@ export async function removeStaleRaw(backupDir: string, name: string, log: Logge
  * snapshot, by its size and by counting as it is read (it may grow meanwhile): never read whole.
  */
 export async function readStateFile(kubernetesDir: string, name: string): Promise<StateFile | undefined> {
-  const path = join(kubernetesDir, `${name}.rkestate`);
+  const path = stateFilePath(kubernetesDir, name);
   const cannot = (why: string, cause?: unknown, code: ErrorCode = ErrorCode.Io) => new ArchiveError(code, `Cannot read state file ${path}: ${why}`, cause === undefined ? {} : { cause });
   const st = await fsp.stat(path).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return undefined;

@@ -11,7 +11,7 @@ import { cleanNamedBackups } from "./named-retention.ts";
 import type { SaveSettings } from "./settings.ts";
 import { removeStateFile } from "./statefile.ts";
 import type { SnapshotUploader } from "./upload.ts";
-import { archiveFileNames } from "../../../archive/format.ts";
+import { archiveFileNames } from "../../../snapshot/layout.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import { cleanUnheldLocks } from "../../../fs/name-lock.ts";
 import { lockSnapshotName } from "./name-lock.ts";
@@ -38,7 +38,7 @@ export async function saveOnce(name: string, settings: SaveSettings, opts: SaveO
     const res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater, hashArchive: opts.upload !== undefined, progress: settings.progress });
     await removeStateFile(res.statePath, log);
     log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
-    if (opts.upload) await opts.upload.upload(res.zipPath, name, { signal, log, sha256: res.archiveSha256 });
+    if (opts.upload) await opts.upload.upload(res.zipPath, name, { signal, log, sha256: res.archiveSha256, format: settings.archiveFormat });
     await cleanNamedBackups(settings.paths.backup, name, { log, retentionMs: durationToMs(settings.retention), keep: [basename(res.zipPath)] });
     return res;
   } finally {

@@ -97,7 +97,7 @@ async function lockedCycle(name: string, tick: Date, settings: SaveSettings, opt
   const cutoff = tick.getTime() - durationToMs(settings.retention);
   await cleanRollingBackups(backup, cutoff, { log });
   if (opts.upload) {
-    await opts.upload.upload(res.zipPath, name, { signal, log, sha256: res.archiveSha256 });
+    await opts.upload.upload(res.zipPath, name, { signal, log, sha256: res.archiveSha256, format: settings.archiveFormat });
     await opts.upload.applyRetention?.(cutoff, { signal, log });
   }
 }

@@ -5,11 +5,12 @@
  * a snapshot that exists locally; the local zip is never touched. The original returned
  * `failed to set s3 server: …` for a client failure, which RKE counted as a snapshot failure.
  */
-import { basename } from "node:path";
+import { contentTypeOf } from "../../../archive/format.ts";
 import type { Duration } from "../../../cli/duration.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import type { Logger } from "../../../log/logger.ts";
 import type { S3Client, S3Flags } from "../../../s3/index.ts";
+import { archiveFileName, s3Key } from "../../../snapshot/layout.ts";
 import type { SnapshotUploader } from "./upload.ts";
 import { progressPolicyFrom } from "../progress.ts";
 
@@ -25,7 +26,7 @@ export function uploaderFor(flags: SaveS3Flags, ctx: { env: Record<string, strin
     return { s3, client };
   };
   return {
-    async upload(zipPath, name, { signal, log, sha256 }) {
+    async upload(archivePath, name, { signal, log, sha256, format }) {
       let c: Awaited<ReturnType<typeof connect>>;
       try {
         c = await connect(log, signal);
@@ -33,7 +34,8 @@ export function uploaderFor(flags: SaveS3Flags, ctx: { env: Record<string, strin
         if (e instanceof RkeToolsError && e.code === ErrorCode.Aborted) throw e;
         throw new RkeToolsError(ErrorCode.S3Upload, `failed to upload etcd snapshot file: ${messageOf(e)}`, { cause: e });
       }
-      await c.s3.uploadSnapshot(c.client, zipPath, c.s3.keyFor(c.client.config, basename(zipPath)) /* `<name>.zip`, or a tar format's name */, { log, signal, sha256, progress, retry: c.s3.uploadRetryPolicy(flags["s3-retries"]) });
+      const key = s3Key(c.client.config.folder, archiveFileName(name, format));
+      await c.s3.uploadSnapshot(c.client, archivePath, key, { log, signal, sha256, progress, name, contentType: contentTypeOf(format), retry: c.s3.uploadRetryPolicy(flags["s3-retries"]) });
     },
     async applyRetention(cutoffMs, { signal, log }) {
       let c: Awaited<ReturnType<typeof connect>>;

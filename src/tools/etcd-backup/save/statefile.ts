@@ -10,6 +10,7 @@ import { messageOf } from "../../../errors.ts";
 import { writeFileAtomic } from "../../../fs/atomic.ts";
 import type { Logger } from "../../../log/logger.ts";
 import type { RetryPolicy } from "../../../retry/policy.ts";
+import { stateFilePath } from "../../../snapshot/layout.ts";
 
 /** src/kube's fetchClusterState: the pretty JSON text of the cluster state, or throws. */
 export type ClusterStateFetcher = (kubeconfigPath: string, opts: { signal?: AbortSignal; retry: RetryPolicy; log: Logger }) => Promise<string>;
@@ -29,7 +30,7 @@ export async function writeStateFile(
 ): Promise<string | undefined> {
   const log = opts.log;
   log.debug("retrieveAndWriteStatefile called", { name });
-  const path = join(kubernetesDir, `${name}.rkestate`);
+  const path = stateFilePath(kubernetesDir, name);
   try {
     const json = await fetch(kubeconfigPath(kubernetesDir), { signal: opts.signal, retry: opts.retry, log: log.with({ name }) });
     await writeFileAtomic(path, json, { mode: 0o600 });

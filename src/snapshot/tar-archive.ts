@@ -1,11 +1,12 @@
 /**
  * A snapshot archive in tar form: the state file first (small, known before the snapshot starts,
  * so that `list` learns whether there is one from the first header), then the etcd snapshot,
- * whose size the caller tells once etcd's first message has arrived (tar-writer.ts).
+ * whose size the caller tells once etcd's first message has arrived (archive/tar-writer.ts).
  */
-import { entryNames, type ArchiveFormat } from "./format.ts";
-import { compressionOf } from "./tar-compression.ts";
-import { TarWriter, type ArchiveSink } from "./tar-writer.ts";
+import type { ArchiveFormat } from "../archive/format.ts";
+import { compressionOf } from "../archive/tar-compression.ts";
+import { TarWriter, type ArchiveSink } from "../archive/tar-writer.ts";
+import { entryNames } from "./layout.ts";
 
 export interface SnapshotTarInput {
   name: string;

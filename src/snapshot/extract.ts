@@ -1,18 +1,19 @@
 /**
  * One entry of a snapshot archive to a file, whatever the archive's format (told by its magic
- * bytes, format.ts): zips through the zip reader, tar.gz / tar.zst through the tar reader. Either
+ * bytes, archive/format.ts): zips through the zip reader, tar.gz / tar.zst through the tar reader. Either
  * way the file appears under its final name only after the whole archive checked out (temporary
  * name, 0600, fsync, rename), with the original's text when the entry is missing.
  */
+import { detectArchiveFormat, type ArchiveFormat } from "../archive/format.ts";
+import { checkFreeSpace, MAX_SNAPSHOT_BYTES } from "../archive/limits.ts";
+import { compressionOf } from "../archive/tar-compression.ts";
+import { extractTarEntry } from "../archive/tar-reader.ts";
+import { entryNotFound, extractEntryToFile } from "../archive/zip-reader-extract.ts";
 import { ErrorCode, RkeToolsError } from "../errors.ts";
 import { AtomicFile } from "../fs/atomic.ts";
 import { openRegular } from "../fs/regular.ts";
 import type { Logger } from "../log/logger.ts";
-import { detectArchiveFormat, entryNames, type ArchiveFormat } from "./format.ts";
-import { checkFreeSpace, MAX_SNAPSHOT_BYTES } from "./limits.ts";
-import { compressionOf } from "./tar-compression.ts";
-import { extractTarEntry } from "./tar-reader.ts";
-import { entryNotFound, extractEntryToFile } from "./zip-reader-extract.ts";
+import { entryNames } from "./layout.ts";
 
 export interface ExtractArchiveOptions {
   signal?: AbortSignal;
