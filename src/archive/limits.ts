@@ -23,6 +23,9 @@ export const MAX_ENTRIES = 8;
 /** `backup/x`, `/backup/x` and `./backup/x` name the same entry (GNU tar strips the slash). */
 export const normalEntryName = (s: string) => s.replace(/^(\.\/|\/)+/, "");
 
+/** `backup/x`, `/backup/x` and `./backup/x` name the same entry (GNU tar strips the slash). */
+export const sameEntryName = (a: string, b: string) => normalEntryName(a) === normalEntryName(b);
+
 /**
  * Counts the entries of one archive as a reader meets them; throws (E_ARCHIVE) at the first one
  * too many, and at a second file of the same name (`/backup/x` and `backup/x` are one name):

@@ -9,7 +9,7 @@ import { pipeline } from "node:stream/promises";
 import tarStream from "tar-stream";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.ts";
 import { abortError } from "../retry/policy.ts";
-import { EntryCensus, MAX_SNAPSHOT_BYTES, normalEntryName } from "./limits.ts";
+import { EntryCensus, MAX_SNAPSHOT_BYTES, sameEntryName } from "./limits.ts";
 import { createDecompressor, type TarCompression } from "./tar-compression.ts";
 import type { ArchiveSink } from "./tar-writer.ts";
 
@@ -85,10 +85,6 @@ export async function readTar(source: AsyncIterable<Uint8Array>, opts: ReadTarOp
   return headers;
 }
 
-/** `backup/x`, `/backup/x` and `./backup/x` name the same entry (GNU tar strips the slash). */
-export function sameEntryName(a: string, b: string): boolean {
-  return normalEntryName(a) === normalEntryName(b);
-}
 
 /**
  * Streams the entry named `entryName` into `sink` and reads the rest of the archive; returns its

@@ -10,10 +10,9 @@
 import { ErrorCode, RkeToolsError } from "../errors.ts";
 import { AtomicFile } from "../fs/atomic.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
-import { checkFreeSpace, MAX_SNAPSHOT_BYTES } from "./limits.ts";
+import { checkFreeSpace, MAX_SNAPSHOT_BYTES, sameEntryName } from "./limits.ts";
 import { ZipReader, type ZipEntry } from "./zip-reader.ts";
 import { pumpEntry } from "./zip-reader-inflate.ts";
-import { findEntry } from "./zip-reader-lookup.ts";
 
 /** Deflate cannot expand beyond ~1032:1; a header claiming more is lying. */
 export const MAX_DEFLATE_RATIO = 1100;
@@ -25,17 +24,35 @@ export interface ExtractOptions {
   mode?: number;
   /** Refuse entries declaring more. Default MAX_SNAPSHOT_BYTES. */
   maxBytes?: number;
-  /** Allow the tolerant look-up of zip-reader-lookup.ts. Default true. */
-  tolerant?: boolean;
   /** Told the entry's size before its first byte, then each piece written (progress lines). */
   onSize?: (bytes: number) => void;
   onBytes?: (bytes: number) => void;
 }
 
+/**
+ * Which entry to extract: a name (taken as is, or without its leading `/` or `./`), or a choice
+ * among the archive's names made by the caller (the snapshot layer's rule, snapshot/entries.ts);
+ * `wanted` names the entry in messages.
+ */
+export type EntrySelector = string | { wanted: string; choose(names: readonly string[]): { name: string; exact: boolean } | undefined };
+
+function select(zip: ZipReader, selector: EntrySelector): { entry: ZipEntry; exact: boolean } | undefined {
+  const names = zip.entries.map((e) => e.name);
+  const chosen = typeof selector === "string" ? byName(names, selector) : selector.choose(names);
+  const entry = chosen && zip.find(chosen.name);
+  return entry && { entry, exact: chosen.exact };
+}
+
+function byName(names: readonly string[], wanted: string): { name: string; exact: boolean } | undefined {
+  if (names.includes(wanted)) return { name: wanted, exact: true };
+  const same = names.find((n) => sameEntryName(n, wanted));
+  return same === undefined ? undefined : { name: same, exact: false };
+}
+
 export interface ExtractResult {
   entry: ZipEntry;
   bytes: number;
-  /** False when another entry stood in for the wanted name (tolerant look-up). */
+  /** False when another entry stood in for the wanted name. */
   exact: boolean;
 }
 
@@ -44,12 +61,13 @@ export function entryNotFound(entryName: string, zipPath: string): RkeToolsError
   return new RkeToolsError(ErrorCode.Archive, `File [${entryName}] not found in file [${zipPath}]`);
 }
 
-export async function extractEntryToFile(zipPath: string, entryName: string, dest: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
+export async function extractEntryToFile(zipPath: string, selector: EntrySelector, dest: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
   const log = opts.log ?? silentLogger;
+  const entryName = typeof selector === "string" ? selector : selector.wanted;
   const zip = await ZipReader.open(zipPath);
   try {
-    const found = findEntry(zip, entryName);
-    if (!found || (!found.exact && opts.tolerant === false)) throw entryNotFound(entryName, zipPath);
+    const found = select(zip, selector);
+    if (!found) throw entryNotFound(entryName, zipPath);
     const { entry, exact } = found;
     if (!exact) log.warn(`Entry [${entryName}] not found in [${zipPath}]: using its only candidate [${entry.name}]`);
     checkDeclaredSize(entry, zipPath, opts.maxBytes ?? MAX_SNAPSHOT_BYTES);

@@ -7,8 +7,9 @@
 import { createReadStream, promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { readHead } from "../../../archive/format.ts";
+import { sameEntryName } from "../../../archive/limits.ts";
 import { compressionOf } from "../../../archive/tar-compression.ts";
-import { readTar, sameEntryName } from "../../../archive/tar-reader.ts";
+import { readTar } from "../../../archive/tar-reader.ts";
 import { ZipWriter } from "../../../archive/zip-writer.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import { AtomicFile, cleanStaleTemps } from "../../../fs/atomic.ts";

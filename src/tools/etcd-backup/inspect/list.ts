@@ -7,10 +7,10 @@
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { readHead } from "../../../archive/format.ts";
-import { sameEntryName } from "../../../archive/tar-reader.ts";
 import { ZipReader } from "../../../archive/zip-reader.ts";
 import { isTempName } from "../../../fs/atomic.ts";
-import { entryNames, NOT_SNAPSHOTS, parseArchiveFileName } from "../../../snapshot/layout.ts";
+import { candidateOf, chooseEntry } from "../../../snapshot/entries.ts";
+import { NOT_SNAPSHOTS, parseArchiveFileName } from "../../../snapshot/layout.ts";
 import { walkEntries, type StoredFormat } from "./entries.ts";
 import { formatOfHead } from "./verify.ts";
 
@@ -57,30 +57,30 @@ export function sortRecords(records: SnapshotRecord[]): SnapshotRecord[] {
  */
 export async function carriesState(path: string, name: string, format: StoredFormat, signal?: AbortSignal): Promise<boolean | undefined> {
   if (format === "raw") return false;
-  const names = entryNames(name, format);
   try {
     if (format === "zip") {
       const zip = await ZipReader.open(path);
       try {
-        return zip.entries.some((e) => sameEntryName(e.name, names.state));
+        return chooseEntry(zip.entries.map((e) => e.name), "state", name, format) !== undefined;
       } finally {
         zip.close();
       }
     }
-    let found = false;
+    // Our tar archives hold the state file first: the first header that may be the snapshot ends
+    // the search without reading its data, and the entry rule (snapshot/entries.ts) decides among
+    // the names seen. (A state file after it, in a tar not made here, shows as absent; verify
+    // reads everything.)
+    const seen: string[] = [];
     await walkEntries(
       path,
       format,
       (entry) => {
-        if (sameEntryName(entry, names.state)) found = true;
-        // Our tar archives hold the state file first: the snapshot's header ends the search
-        // without reading its data. (A state file after it, in a tar not made here, shows as
-        // absent; verify reads everything.)
-        return found || sameEntryName(entry, names.snapshot) ? "stop" : undefined;
+        seen.push(entry);
+        return candidateOf("snapshot", entry) !== undefined ? "stop" : undefined;
       },
       { signal },
     );
-    return found;
+    return chooseEntry(seen, "state", name, format) !== undefined;
   } catch {
     return undefined;
   }

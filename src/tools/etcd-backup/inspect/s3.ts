@@ -6,14 +6,15 @@
  */
 import { basename, join } from "node:path";
 import { compressionOf } from "../../../archive/tar-compression.ts";
-import { readTar, sameEntryName } from "../../../archive/tar-reader.ts";
+import { readTar } from "../../../archive/tar-reader.ts";
 import { readZipEntriesByRange } from "../../../archive/zip-directory.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import { AtomicFile } from "../../../fs/atomic.ts";
 import type { Logger } from "../../../log/logger.ts";
 import { createS3Client, s3ConfigFromFlags, type S3Client, type S3Flags } from "../../../s3/index.ts";
 import { SHA256_META } from "../../../s3/sha256.ts";
-import { archiveFileNames, entryNames, parseArchiveFileName, s3Key } from "../../../snapshot/layout.ts";
+import { candidateOf, chooseEntry } from "../../../snapshot/entries.ts";
+import { archiveFileNames, parseArchiveFileName, s3Key } from "../../../snapshot/layout.ts";
 import type { SnapshotRecord } from "./list.ts";
 import { sortRecords } from "./list.ts";
 import { formatOfHead, verifySnapshotFile, type VerifyReport } from "./verify.ts";
@@ -57,7 +58,6 @@ export async function listS3(client: S3Client, opts: { signal?: AbortSignal } = 
  * ZIP64 included, without fetching the archive. Undefined when it cannot be read.
  */
 async function stateInZip(client: S3Client, key: string, size: number, head: Uint8Array, name: string, signal?: AbortSignal): Promise<boolean | undefined> {
-  const names = entryNames(name, "zip");
   const read = async (start: number, end: number): Promise<Uint8Array> => {
     if (end <= head.byteLength) return head.subarray(start, end); // a small object: its first GET had it all
     const res = await client.request("GET", key, { signal, headers: { Range: `bytes=${start}-${end - 1}` } });
@@ -65,7 +65,7 @@ async function stateInZip(client: S3Client, key: string, size: number, head: Uin
   };
   try {
     const entries = await readZipEntriesByRange(read, size, { label: key });
-    return entries.some((e) => sameEntryName(e.name, names.state));
+    return chooseEntry(entries.map((e) => e.name), "state", name, "zip") !== undefined;
   } catch {
     return undefined;
   }
@@ -78,8 +78,8 @@ async function stateInZip(client: S3Client, key: string, size: number, head: Uin
 async function stateInHead(head: Uint8Array, name: string, format: SnapshotRecord["format"]): Promise<boolean | undefined> {
   if (format === "raw") return false;
   if (format === "zip") return undefined;
-  const names = entryNames(name, format);
-  let found: boolean | undefined;
+  const seen: string[] = [];
+  let sawSnapshot = false;
   try {
     await readTar(
       (async function* () {
@@ -87,14 +87,16 @@ async function stateInHead(head: Uint8Array, name: string, format: SnapshotRecor
       })(),
       { compression: compressionOf(format), label: "head" },
       async (h) => {
-        found = sameEntryName(h.name, names.state);
-        return "stop";
+        seen.push(h.name);
+        sawSnapshot = candidateOf("snapshot", h.name) !== undefined;
+        return sawSnapshot ? "stop" : undefined;
       },
     );
   } catch {
-    return found;
+    // The head ends inside the archive: decide with the headers it held.
   }
-  return found;
+  if (chooseEntry(seen, "state", name, format)) return true;
+  return seen.length > 0 ? false : undefined;
 }
 
 async function rangeGet(client: S3Client, key: string, bytes: number, signal?: AbortSignal): Promise<Uint8Array> {

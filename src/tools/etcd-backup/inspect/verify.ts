@@ -8,10 +8,10 @@ import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { formatFromMagic, readHead } from "../../../archive/format.ts";
 import { MAX_STATE_BYTES } from "../../../archive/limits.ts";
-import { sameEntryName } from "../../../archive/tar-reader.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import { checkBolt, type BoltCheck } from "../../../bbolt/check.ts";
 import { DatabaseCopy, databaseChecks } from "./database.ts";
+import { candidateOf, chooseEntry } from "../../../snapshot/entries.ts";
 import { entryNames, parseArchiveFileName } from "../../../snapshot/layout.ts";
 import { walkEntries, type StoredFormat } from "./entries.ts";
 import { stateChecks, summarizeState, type StateSummary } from "./state-file.ts";
@@ -78,11 +78,11 @@ export async function verifySnapshotFile(path: string, name: string, opts: Verif
   const note = named && named !== format ? `; the file name says ${named}, readers go by the bytes` : "";
   checks.push({ check: "format", status: "ok", detail: `${format} (${magic})${note}` });
 
-  let copy: DatabaseCopy | undefined;
+  const copies: DatabaseCopy[] = [];
   try {
-    await readChecks(path, name, format, report, opts, (c) => (copy = c));
+    await readChecks(path, name, format, report, opts, (c) => copies.push(c));
   } finally {
-    copy?.close();
+    for (const c of copies) c.close();
   }
   report.ok = checks.every((c) => c.status !== "fail");
   return report;
@@ -91,15 +91,17 @@ export async function verifySnapshotFile(path: string, name: string, opts: Verif
 /** The entries' checks: integrity, snapshot, trailer, database, state file, stored SHA-256. */
 async function readChecks(path: string, name: string, format: StoredFormat, report: VerifyReport, opts: VerifyOptions, onCopy: (c: DatabaseCopy) => void): Promise<void> {
   const checks = report.checks;
-  let copy: DatabaseCopy | undefined;
-  const names = entryNames(name, format === "zip" ? "zip" : "tar.zst");
+  const names = entryNames(name, format === "raw" ? "zip" : format);
   const archiveHash = createHash("sha256");
-  let trailerCheck: TrailerCheck | undefined;
-  let snapshotEntry = "";
-  let stateEntry: string | undefined;
-  const stateParts: Buffer[] = [];
-  let stateSize = 0;
-  const others: string[] = [];
+  // Every entry that may answer for the snapshot or the state file is checked as it streams by;
+  // which one does is decided at the end, by the rule every reader follows (snapshot/entries.ts).
+  const seen: string[] = [];
+  const trailers = new Map<string, { trailer: TrailerCheck; copy?: DatabaseCopy }>();
+  const states = new Map<string, { size: number; parts: Buffer[] }>();
+  let snapshot: { entry: string; trailer: ReturnType<TrailerCheck["result"]> } | undefined;
+  let copy: DatabaseCopy | undefined;
+  let state: ReturnType<typeof parseState> | undefined;
+  let others: string[] = [];
   const p = opts.progress;
   const progress = p && Progress.start({ log: p.log, msg: "Verifying snapshot", fields: { name, file: basename(path) }, total: statSync(path).size, policy: p.policy });
   try {
@@ -107,28 +109,44 @@ async function readChecks(path: string, name: string, format: StoredFormat, repo
       path,
       format,
       (entry) => {
-        if (format === "raw" || (!trailerCheck && sameEntryName(entry, names.snapshot))) {
-          snapshotEntry = format === "raw" ? basename(path) : entry;
-          trailerCheck = new TrailerCheck();
-          if (format === "raw") return trailerCheck; // read by position where it is
-          const [trailer, db] = [trailerCheck, (copy = new DatabaseCopy(path))];
+        if (format === "raw") {
+          const trailer = new TrailerCheck();
+          trailers.set(basename(path), { trailer });
+          return trailer; // read by position where it is
+        }
+        seen.push(entry);
+        if (!trailers.has(entry) && (entry === names.snapshot || candidateOf("snapshot", entry) !== undefined)) {
+          const [trailer, db] = [new TrailerCheck(), new DatabaseCopy(path)];
           onCopy(db);
+          trailers.set(entry, { trailer, copy: db });
           return { write: (c) => (trailer.write(c), db.write(c)) };
         }
-        if (stateEntry === undefined && sameEntryName(entry, names.state)) {
-          stateEntry = entry;
+        if (!states.has(entry) && (entry === names.state || candidateOf("state", entry) !== undefined)) {
+          const s = { size: 0, parts: [] as Buffer[] };
+          states.set(entry, s);
           return {
             write: (c) => {
-              stateSize += c.byteLength;
-              if (stateSize <= MAX_STATE_BYTES) stateParts.push(Buffer.from(c));
+              s.size += c.byteLength;
+              if (s.size <= MAX_STATE_BYTES) s.parts.push(Buffer.from(c));
             },
           };
         }
-        others.push(entry);
         return undefined; // read through all the same: its checks count too
       },
       { signal: opts.signal, onArchiveBytes: (c) => (archiveHash.update(c), progress?.add(c.byteLength)) },
     ).finally(() => progress?.stop());
+    if (format === "raw") {
+      snapshot = { entry: basename(path), trailer: trailers.get(basename(path))!.trailer.result() };
+    } else {
+      const s = chooseEntry(seen, "snapshot", name, format);
+      const t = chooseEntry(seen, "state", name, format);
+      const found = s && trailers.get(s.name);
+      const parts = t && states.get(t.name);
+      snapshot = s && found && { entry: s.name, trailer: found.trailer.result() };
+      copy = found?.copy;
+      state = t && parts && parseState(t.name, parts.size, parts.parts);
+    }
+    others = seen.filter((e) => e !== snapshot?.entry && e !== state?.entry);
     checks.push({ check: "integrity", status: "ok", detail: integrity + (others.length ? `; other entries: ${others.join(", ")}` : "") });
   } catch (e) {
     if (opts.signal?.aborted) throw e;
@@ -136,8 +154,6 @@ async function readChecks(path: string, name: string, format: StoredFormat, repo
     return;
   }
   report.archiveSha256 = archiveHash.digest("hex");
-  const snapshot = trailerCheck && { entry: snapshotEntry, trailer: trailerCheck.result() };
-  const state = stateEntry === undefined ? undefined : parseState(stateEntry, stateSize, stateParts);
 
   if (!snapshot) {
     checks.push({ check: "snapshot entry", status: "fail", detail: `no entry ${names.snapshot}${others.length ? ` (entries: ${others.join(", ")})` : ""}` });
