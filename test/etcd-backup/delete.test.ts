@@ -1,4 +1,5 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lastLine, runTool } from "../support/bin.ts";
@@ -51,6 +52,23 @@ describe("delete", () => {
     const r = await run("--name", "d1", "--cleanup", "--s3-backup");
     expect(r.code).toBe(0);
     expect(names(r.stderr)).toEqual([B("d1")]);
+  });
+
+  test("RKE's pki.bundle.tar.gz is never taken for a snapshot archive (#19 item 3)", async () => {
+    // What rke-bundle-cert writes: tar czvf /backup/pki.bundle.tar.gz /etc/kubernetes/.tmp/
+    mkdirSync(join(d.root, "etc/kubernetes/.tmp"), { recursive: true });
+    writeFileSync(join(d.root, "etc/kubernetes/.tmp/kube-ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+    execFileSync("tar", ["czf", B("pki.bundle.tar.gz"), "-C", d.root, "etc/kubernetes/.tmp/"]);
+    const r = await run("--name", "pki.bundle");
+    expect(r.code).toBe(0);
+    expect(names(r.stderr)).toEqual([B("pki.bundle.zip"), B("pki.bundle")]);
+    expect(r.stderr).toContain(`msg="Kept a file that is not a snapshot archive" name=${B("pki.bundle.tar.gz")} snapshot=pki.bundle`);
+    expect(existsSync(B("pki.bundle.tar.gz"))).toBe(true);
+
+    const direct = await run("--name", "pki.bundle.tar.gz");
+    expect(direct.code).toBe(1);
+    expect(lastLine(direct.stderr)).toContain(`Cannot delete ${B("pki.bundle.tar.gz")}: it is RKE's own file, not a snapshot`);
+    expect(existsSync(B("pki.bundle.tar.gz"))).toBe(true);
   });
 
   test("a directory in the way: a warning, a fatal line naming it, exit 1", async () => {

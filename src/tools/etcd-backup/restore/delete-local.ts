@@ -3,12 +3,16 @@
  * logging each as the original does even when the file was not there. With cleanup: remove only
  * the uncompressed `<name>`, and only when `<name>.zip` exists (RKE runs this after a restore).
  * Never touches S3 (docs/contract.md §d-18b): the S3 half is the caller's, and never runs with cleanup.
+ * The tar formats' archives (`<name>.tar.gz`, `.tar.zst`) count only when their content proves
+ * them a snapshot archive of that name, and RKE's own files are out of reach (§b-2): `--name
+ * pki.bundle` must not delete RKE's `pki.bundle.tar.gz` (#19 item 3).
  */
 import { promises as fsp, existsSync } from "node:fs";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import { GoDuration, silentLogger, type Logger } from "../../../log/logger.ts";
-import { archivePath, archivePaths, rawPath } from "../../../snapshot/layout.ts";
+import { archivePath, archivePaths, NOT_SNAPSHOTS, rawPath } from "../../../snapshot/layout.ts";
+import { isSnapshotArchiveOf } from "../../../snapshot/probe.ts";
 
 export interface DeleteLocalOptions {
   paths: Paths;
@@ -21,10 +25,16 @@ export async function deleteLocal(name: string, opts: DeleteLocalOptions): Promi
   const log = opts.log ?? silentLogger;
   const zip = archivePath(opts.paths.backup, name);
   const raw = rawPath(opts.paths.backup, name);
-  const archives = archivePaths(opts.paths.backup, name); // the zip, and the tar formats (docs/archive-formats.md)
-  if (opts.cleanup && !archives.some((p) => existsSync(p))) return []; // nothing to clean: the raw file is the only copy
+  if (NOT_SNAPSHOTS.has(name)) throw new RkeToolsError(ErrorCode.InvalidInput, `Cannot delete ${raw}: it is RKE's own file, not a snapshot`);
+  const tars: string[] = [];
+  for (const p of archivePaths(opts.paths.backup, name)) {
+    if (p === zip || !existsSync(p)) continue;
+    if (await isSnapshotArchiveOf(p, name)) tars.push(p);
+    else if (!opts.cleanup) log.warn("Kept a file that is not a snapshot archive", { name: p, snapshot: name });
+  }
+  if (opts.cleanup && !existsSync(zip) && tars.length === 0) return []; // nothing to clean: the raw file is the only copy
   // The zip and the raw file are logged even when absent, as by the original; the tar formats when present.
-  const targets = opts.cleanup ? [raw] : [zip, ...archives.filter((p) => p !== zip && existsSync(p)), raw];
+  const targets = opts.cleanup ? [raw] : [zip, ...tars, raw];
   for (const path of targets) {
     const start = performance.now();
     try {
