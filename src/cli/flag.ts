@@ -2,7 +2,7 @@
  * Flags declared as data. A command lists the flags it takes; the same declaration drives parsing
  * (go-flags.ts), env fallbacks, and the help text.
  */
-import type { Duration } from "./duration.ts";
+import type { Duration } from "../time/duration.ts";
 
 export type FlagKind = "string" | "bool" | "duration" | "int";
 

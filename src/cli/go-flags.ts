@@ -5,7 +5,7 @@
  * `--` ends flags; the last repetition wins; env fallbacks apply when a flag is absent.
  */
 import { ErrorCode, RkeToolsError, UsageError } from "../errors.ts";
-import { formatDuration, parseDuration } from "./duration.ts";
+import { formatDuration, parseDuration } from "../time/duration.ts";
 import type { Flag, FlagValues } from "./flag.ts";
 
 export interface ParsedFlags<F extends readonly Flag[]> {

@@ -1,5 +1,5 @@
 /** Parsers for environment knobs (knob.ts): each throws an Error saying what is wrong. */
-import { durationToMs, parseDuration } from "../cli/duration.ts";
+import { durationToMs, parseDuration } from "../time/duration.ts";
 
 export const text = (raw: string): string => raw;
 

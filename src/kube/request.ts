@@ -3,7 +3,7 @@
  * `get … -o json` does on the wire, without kubectl. The chain and the server name are verified
  * as kubectl does (RKE's apiserver certificate carries IP:127.0.0.1, which its kubeconfig uses).
  */
-import { formatDuration, Millisecond } from "../cli/duration.ts";
+import { formatDuration, Millisecond } from "../time/duration.ts";
 import { ErrorCode, RkeToolsError, fetchErrorMessage } from "../errors.ts";
 import { abortError, timeoutSignal } from "../retry/policy.ts";
 import type { KubeClientConfig } from "./kubeconfig.ts";

@@ -3,7 +3,7 @@
  * `silentLogger`; only the CLI shell creates one that writes to stderr.
  */
 import { writeSync } from "node:fs";
-import { formatDuration, type Duration } from "../cli/duration.ts";
+import { formatDuration, type Duration } from "../time/duration.ts";
 import { formatJson, formatText, type Level, type LogRecord } from "./format.ts";
 import { REDACTED, Redactor } from "./redact.ts";
 

@@ -5,7 +5,7 @@
  * is older than the cutoff; then abort the multipart uploads a killed upload left open
  * (stale-uploads.ts). Failures are logged, never thrown: rotation must not stop the loop.
  */
-import { formatDuration, type Duration } from "../cli/duration.ts";
+import { formatDuration, type Duration } from "../time/duration.ts";
 import { messageOf } from "../errors.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { isRollingKey, rollingTimeOf } from "../snapshot/name.ts";

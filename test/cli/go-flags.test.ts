@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Minute, Hour } from "../../src/cli/duration.ts";
+import { Minute, Hour } from "../../src/time/duration.ts";
 import { boolFlag, durationFlag, intFlag, stringFlag } from "../../src/cli/flag.ts";
 import { parseGoFlags } from "../../src/cli/go-flags.ts";
 import { ErrorCode, isRkeToolsError } from "../../src/errors.ts";

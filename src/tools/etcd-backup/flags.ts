@@ -5,7 +5,7 @@
 import { DEFAULT_ARCHIVE_FORMAT } from "../../archive/format.ts";
 import { LOG_FORMAT } from "../../log/from-env.ts";
 import { ARCHIVE_FORMAT } from "./knobs.ts";
-import { Hour, Minute } from "../../cli/duration.ts";
+import { Hour, Minute } from "../../time/duration.ts";
 import { boolFlag, durationFlag, intFlag, stringFlag } from "../../cli/flag.ts";
 
 export const name = stringFlag("name", "Backup name to take once");

@@ -4,7 +4,7 @@
  */
 import { basename } from "node:path";
 import type { Deflater } from "../../../archive/deflate.ts";
-import { durationToMs } from "../../../cli/duration.ts";
+import { durationToMs } from "../../../time/duration.ts";
 import { GoDuration, type Logger } from "../../../log/logger.ts";
 import { backupWithRetries, type BackupResult } from "./attempt.ts";
 import { cleanNamedBackups } from "./named-retention.ts";

@@ -6,7 +6,7 @@
  * running cycle removing its temporary archive and state file.
  */
 import type { Deflater } from "../../../archive/deflate.ts";
-import { durationToMs, formatDuration } from "../../../cli/duration.ts";
+import { durationToMs, formatDuration } from "../../../time/duration.ts";
 import { messageOf } from "../../../errors.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import { cleanUnheldLocks } from "../../../fs/name-lock.ts";

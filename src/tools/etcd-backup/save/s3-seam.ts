@@ -6,7 +6,7 @@
  * `failed to set s3 server: …` for a client failure, which RKE counted as a snapshot failure.
  */
 import { contentTypeOf } from "../../../archive/format.ts";
-import type { Duration } from "../../../cli/duration.ts";
+import type { Duration } from "../../../time/duration.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import type { Logger } from "../../../log/logger.ts";
 import type { S3Client, S3Flags } from "../../../s3/index.ts";

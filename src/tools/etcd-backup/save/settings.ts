@@ -4,7 +4,7 @@
  * name, creation and retention positive, readable and valid PEM files, well-formed endpoints.
  */
 import { DEFAULT_ARCHIVE_FORMAT, parseArchiveFormat, type ArchiveFormat } from "../../../archive/format.ts";
-import { formatDuration, type Duration } from "../../../cli/duration.ts";
+import { formatDuration, type Duration } from "../../../time/duration.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import type { Endpoint } from "../../../etcd/endpoints.ts";
 import { parseEndpoints } from "../../../etcd/endpoints.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { formatDuration, Hour, Minute, parseDuration, Second } from "../../src/cli/duration.ts";
+import { formatDuration, Hour, Minute, parseDuration, Second } from "../../src/time/duration.ts";
 
 describe("Go durations", () => {
   test.each([

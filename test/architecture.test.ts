@@ -1,0 +1,68 @@
+/**
+ * The layering of src/, checked instead of remembered (docs/architecture.md): a library never
+ * imports a tool, a tool never imports another tool, and no layer imports one above it. Imports
+ * are read with a regex (static, dynamic and type-only alike: a type is a dependency too).
+ */
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+
+const SRC = join(import.meta.dir, "..", "src");
+
+/** Floors, bottom up: a file may import its own floor and those below. */
+const FLOORS: string[][] = [
+  ["errors.ts", "version.ts", "time", "env"],
+  ["log", "fs", "retry", "tls", "sys"],
+  ["etcd", "archive", "bbolt", "cli"],
+  ["snapshot"],
+  ["s3", "kube"],
+  ["tools"],
+  ["main.ts"],
+];
+
+/** `src/`-relative path → its room: the top folder, or the file at the top. */
+const roomOf = (rel: string) => rel.split("/")[0]!;
+const floorOf = (rel: string) => FLOORS.findIndex((f) => f.includes(roomOf(rel)));
+/** `tools/<name>/…` → name; the files directly under tools/ (the registry and its contract) are shared. */
+const toolOf = (rel: string) => (rel.startsWith("tools/") && rel.split("/").length > 2 ? rel.split("/")[1] : undefined);
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".ts"))
+    .map((e) => relative(SRC, join(e.parentPath, e.name)));
+}
+
+function importsOf(rel: string): string[] {
+  const text = readFileSync(join(SRC, rel), "utf8");
+  const specs = [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm)].map((m) => m[1]!);
+  return specs.filter((s) => s.startsWith(".")).map((s) => relative(SRC, resolve(dirname(join(SRC, rel)), s)));
+}
+
+const edges = sources(SRC).flatMap((from) => importsOf(from).map((to) => ({ from, to })));
+
+describe("architecture", () => {
+  test("every file of src/ sits on a floor", () => {
+    expect(sources(SRC).filter((f) => floorOf(f) < 0)).toEqual([]);
+  });
+
+  test("the graph is read (a sanity check of the regex)", () => {
+    expect(edges.length).toBeGreaterThan(300);
+    expect(edges).toContainEqual({ from: "log/logger.ts", to: "time/duration.ts" });
+  });
+
+  test("no library imports a tool", () => {
+    expect(edges.filter((e) => !e.from.startsWith("tools/") && e.from !== "main.ts" && e.to.startsWith("tools/"))).toEqual([]);
+  });
+
+  test("no tool imports another tool", () => {
+    expect(edges.filter((e) => toolOf(e.from) && toolOf(e.to) && toolOf(e.from) !== toolOf(e.to))).toEqual([]);
+  });
+
+  test("no layer imports a layer above it", () => {
+    expect(edges.filter((e) => !e.to.startsWith("..") && floorOf(e.to) > floorOf(e.from)).map((e) => `${e.from} → ${e.to}`)).toEqual([]);
+  });
+
+  test("nothing in src/ imports from outside it (tests, build scripts)", () => {
+    expect(edges.filter((e) => e.to.startsWith("..") && !e.to.startsWith("../templates/") && !e.to.startsWith("../package.json"))).toEqual([]);
+  });
+});
