@@ -10,7 +10,7 @@ import type { ArchiveFormat } from "../../src/archive/format.ts";
 import { writeSnapshotTar } from "../../src/snapshot/tar-archive.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
 import { createS3Client } from "../../src/s3/client.ts";
-import { s3ConfigFromFlags } from "../../src/s3/config.ts";
+import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
 import { uploadSnapshot } from "../../src/s3/upload.ts";
 import { lastLine, runTool } from "../support/bin.ts";
 import { makeBoltSnapshot } from "../support/bbolt.ts";

@@ -5,7 +5,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createS3Client } from "../../src/s3/client.ts";
-import { s3ConfigFromFlags } from "../../src/s3/config.ts";
+import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
 import { downloadSnapshot } from "../../src/s3/download.ts";
 import { sha256File } from "../../src/s3/sha256.ts";
 import { uploadSnapshot } from "../../src/s3/upload.ts";

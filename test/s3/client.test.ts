@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { ErrorCode, isRkeToolsError } from "../../src/errors.ts";
 import { createS3Client } from "../../src/s3/client.ts";
-import { s3ConfigFromFlags } from "../../src/s3/config.ts";
+import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
 import { describeWith } from "../support/components.ts";
 import { captureLog, createBucket, gateway, gatewayFlags, removeBucket, s3Gateway, s3curl } from "../support/s3.ts";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Logger } from "../../src/log/logger.ts";
 import { addressingFor, encodeKey, objectUrl, regionalHost } from "../../src/s3/addressing.ts";
 import { decodeIfBase64, decodeStdBase64 } from "../../src/s3/base64.ts";
-import { s3ConfigFromFlags, type S3Flags } from "../../src/s3/config.ts";
+import { s3ConfigFromFlags, type S3Flags } from "../../src/tools/etcd-backup/s3-flags.ts";
 import { makePki } from "../support/pki.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Logger } from "../../src/log/logger.ts";
 import { retryPolicy } from "../../src/retry/policy.ts";
 import { createS3Client, type S3Client } from "../../src/s3/client.ts";
-import { s3ConfigFromFlags } from "../../src/s3/config.ts";
+import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
 import { downloadSnapshot } from "../../src/s3/download.ts";
 import { uploadSnapshot, type UploadOptions } from "../../src/s3/upload.ts";
 import { describeWith } from "../support/components.ts";

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createS3Client } from "../../src/s3/client.ts";
-import { s3ConfigFromFlags } from "../../src/s3/config.ts";
+import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
 import { RefreshingCredentials } from "../../src/s3/credentials/chain.ts";
 import { fetchImdsCredentials } from "../../src/s3/credentials/imds.ts";
 import type { Env } from "../../src/s3/credentials/types.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createS3Client } from "../../src/s3/client.ts";
-import { s3ConfigFromFlags } from "../../src/s3/config.ts";
+import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
 import { isLoopback } from "../../src/s3/transport.ts";
 import { describeWith } from "../support/components.ts";
 import { ConnectProxy, FaultProxy } from "../support/fault-proxy.ts";

@@ -5,7 +5,7 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import { createS3Client, type S3Client } from "../../src/s3/client.ts";
-import { s3ConfigFromFlags } from "../../src/s3/config.ts";
+import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
 import { rotateSnapshots } from "../../src/s3/retention.ts";
 import { abortStaleUploads, openUploads as listOpen, STALE_UPLOAD_AGE_MS } from "../../src/s3/stale-uploads.ts";
 import { parseXml, text, child } from "../../src/s3/xml.ts";

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createS3Client, type S3Client } from "../../src/s3/client.ts";
-import { s3ConfigFromFlags } from "../../src/s3/config.ts";
+import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
 import { deleteSnapshot } from "../../src/s3/delete.ts";
 import { downloadSnapshot } from "../../src/s3/download.ts";
 import { rotateSnapshots } from "../../src/s3/retention.ts";

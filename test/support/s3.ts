@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { S3Flags } from "../../src/s3/config.ts";
+import type { S3Flags } from "../../src/tools/etcd-backup/s3-flags.ts";
 import { component, type Component } from "./components.ts";
 import { declareSecret } from "./secrets.ts";
 

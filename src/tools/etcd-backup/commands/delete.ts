@@ -15,10 +15,13 @@ export default defineGoCommand({
     applyLogFlags(log, flags);
     const name = requireName(flags.name);
     // --cleanup is local only, whatever the S3 flags say (docs/contract.md §d-18b).
-    const s3 = flags["s3-backup"] && !flags.cleanup ? await import("../../../s3/index.ts") : undefined;
+    const s3 = flags["s3-backup"] && !flags.cleanup ? await import("../s3-flags.ts") : undefined;
     const config = s3?.s3ConfigFromFlags(flags, env, { log }); // bad S3 flags: one line, nothing deleted
     await deleteLocal(name, { paths: pathsFrom(env), cleanup: flags.cleanup, log });
-    // Exactly [folder/]<name> and [folder/]<name>.zip, not every key with that prefix (docs/contract.md §d-18a).
-    if (s3 && config) await s3.deleteSnapshot(await s3.connectFromFlags(config, env, { log, signal }), name, { log, signal });
+    if (s3 && config) {
+      const { deleteSnapshot } = await import("../../../s3/delete.ts");
+      // Exactly [folder/]<name> and [folder/]<name>.zip, not every key with that prefix (docs/contract.md §d-18a).
+      await deleteSnapshot(await s3.connectS3(config, { log, signal }), name, { log, signal });
+    }
   },
 });

@@ -15,8 +15,8 @@ export default defineGoCommand({
     const output = parseOutput(flags.output);
     const records = await listLocal(pathsFrom(env).backup, { signal });
     if (flags["s3-backup"]) {
-      const s3 = await import("../inspect/s3.ts"); // loaded only when asked
-      records.push(...(await s3.listS3(await s3.connectS3(flags, env, { log, signal }), { signal })));
+      const [s3, { connectS3, s3ConfigFromFlags }] = await Promise.all([import("../inspect/s3.ts"), import("../s3-flags.ts")]); // loaded only when asked
+      records.push(...(await s3.listS3(await connectS3(s3ConfigFromFlags(flags, env, { log }), { log, signal }), { signal })));
     }
     writeSync(1, renderList(records, output));
   },

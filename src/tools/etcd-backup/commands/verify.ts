@@ -19,8 +19,8 @@ export default defineGoCommand({
     const backup = pathsFrom(env).backup;
     let reports;
     if (flags["s3-backup"]) {
-      const s3 = await import("../inspect/s3.ts"); // loaded only when asked
-      reports = await s3.verifyS3Snapshot(await s3.connectS3(flags, env, { log, signal }), name, backup, { signal, log });
+      const [s3, { connectS3, s3ConfigFromFlags }] = await Promise.all([import("../inspect/s3.ts"), import("../s3-flags.ts")]); // loaded only when asked
+      reports = await s3.verifyS3Snapshot(await connectS3(s3ConfigFromFlags(flags, env, { log }), { log, signal }), name, backup, { signal, log });
     } else {
       reports = await verifyLocalSnapshot(backup, name, { signal, log, progress: progressPolicyFrom(env) });
     }

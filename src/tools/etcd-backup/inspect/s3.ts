@@ -11,17 +11,13 @@ import { readZipEntriesByRange } from "../../../archive/zip-directory.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import { AtomicFile } from "../../../fs/atomic.ts";
 import type { Logger } from "../../../log/logger.ts";
-import { createS3Client, s3ConfigFromFlags, type S3Client, type S3Flags } from "../../../s3/index.ts";
+import type { S3Client } from "../../../s3/index.ts";
 import { SHA256_META } from "../../../s3/sha256.ts";
 import { candidateOf, chooseEntry } from "../../../snapshot/entries.ts";
 import { archiveFileNames, parseArchiveFileName, s3Key } from "../../../snapshot/layout.ts";
 import type { SnapshotRecord } from "./list.ts";
 import { sortRecords } from "./list.ts";
 import { formatOfHead, verifySnapshotFile, type VerifyReport } from "./verify.ts";
-
-export function connectS3(flags: S3Flags, env: Record<string, string | undefined>, opts: { log: Logger; signal?: AbortSignal }): Promise<S3Client> {
-  return createS3Client(s3ConfigFromFlags(flags, env, { log: opts.log }), opts);
-}
 
 /** Enough of a tar archive's start to hold its first header(s): ours put the state file first. */
 const HEAD_BYTES = 64 * 1024;

@@ -10,14 +10,15 @@ import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import type { Logger } from "../../../log/logger.ts";
-import type { S3Flags } from "../../../s3/index.ts";
+import type { S3Flags } from "../s3-flags.ts";
 import { progressPolicyFrom } from "../progress.ts";
 import { rawPath } from "../../../snapshot/layout.ts";
 
 export async function s3Download(name: string, flags: S3Flags, opts: { env: Record<string, string | undefined>; paths: Paths; log: Logger; signal?: AbortSignal }): Promise<string> {
   const { log, signal, paths } = opts;
   const s3 = await import("../../../s3/index.ts");
-  const client = await s3.connectFromFlags(flags, opts.env, { log, signal });
+  const { connectS3, s3ConfigFromFlags } = await import("../s3-flags.ts");
+  const client = await connectS3(s3ConfigFromFlags(flags, opts.env, { log }), { log, signal });
   const file = await s3.downloadSnapshot(client, name, paths.backup, { log, signal, progress: progressPolicyFrom(opts.env) });
   const dest = rawPath(paths.backup, name);
   if (file === dest) return dest; // a legacy uncompressed object

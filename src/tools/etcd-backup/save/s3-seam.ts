@@ -9,7 +9,8 @@ import { contentTypeOf } from "../../../archive/format.ts";
 import type { Duration } from "../../../time/duration.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import type { Logger } from "../../../log/logger.ts";
-import type { S3Client, S3Flags } from "../../../s3/index.ts";
+import type { S3Client } from "../../../s3/index.ts";
+import type { S3Flags } from "../s3-flags.ts";
 import { archiveFileName, s3Key } from "../../../snapshot/layout.ts";
 import type { SnapshotUploader } from "./upload.ts";
 import { progressPolicyFrom } from "../progress.ts";
@@ -21,8 +22,8 @@ export function uploaderFor(flags: SaveS3Flags, ctx: { env: Record<string, strin
   const progress = progressPolicyFrom(ctx.env);
   let client: S3Client | undefined; // kept across rolling ticks once it works
   const connect = async (log: Logger, signal?: AbortSignal) => {
-    const s3 = await import("../../../s3/index.ts");
-    client ??= await s3.createS3Client(s3.s3ConfigFromFlags(flags, ctx.env, { log }), { log, signal });
+    const [s3, { connectS3, s3ConfigFromFlags }] = await Promise.all([import("../../../s3/index.ts"), import("../s3-flags.ts")]);
+    client ??= await connectS3(s3ConfigFromFlags(flags, ctx.env, { log }), { log, signal });
     return { s3, client };
   };
   return {

@@ -1,0 +1,87 @@
+/**
+ * The S3 flags of the etcd-backup commands mapped to an S3Config once, for every command (save,
+ * download, extractstatefile, delete, list, verify), validated with one clear line naming the
+ * flag. Keys follow the original's base64 rule (s3/base64.ts); no keys means the IAM chain
+ * (s3/credentials/chain.ts). The client itself is loaded only when a command connects.
+ */
+import { ErrorCode, RkeToolsError } from "../../errors.ts";
+import type { Logger } from "../../log/logger.ts";
+import { decodeIfBase64 } from "../../s3/base64.ts";
+import { loadEndpointCa } from "../../s3/ca.ts";
+import type { S3Client } from "../../s3/client.ts";
+import type { S3Config } from "../../s3/config.ts";
+import type { Env } from "../../s3/credentials/types.ts";
+
+/** The S3 flags as the etcd-backup commands declare them (flags.ts). */
+export interface S3Flags {
+  "s3-endpoint": string;
+  "s3-accessKey": string;
+  "s3-secretKey": string;
+  "s3-bucketName": string;
+  "s3-region": string;
+  "s3-endpoint-ca": string;
+  "s3-folder": string;
+  /** Our addition: talk plain HTTP to the endpoint (never the default; RKE never passes it). */
+  "s3-plain-http"?: boolean;
+}
+
+const DEFAULT_AWS_ENDPOINT = "s3.amazonaws.com";
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
+
+function badEndpoint(value: string, why: string): RkeToolsError {
+  return new RkeToolsError(ErrorCode.InvalidInput, `invalid --s3-endpoint ${JSON.stringify(value)}: ${why}`);
+}
+
+export function validateEndpoint(value: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.includes("/")) {
+    // minio-go's wording, which the original prints.
+    throw badEndpoint(value, "Endpoint url cannot have fully qualified paths. Give host[:port]; HTTPS is always used unless --s3-plain-http is set");
+  }
+  const m = HOST.exec(value);
+  if (!m) throw badEndpoint(value, "expected host[:port]");
+  if (m[1] !== undefined && (Number(m[1]) < 1 || Number(m[1]) > 65535)) throw badEndpoint(value, "port out of range");
+  return value;
+}
+
+export function s3ConfigFromFlags(flags: S3Flags, env: Env, opts: { log?: Logger } = {}): S3Config {
+  const rawAccessKey = flags["s3-accessKey"];
+  const rawSecretKey = flags["s3-secretKey"];
+  opts.log?.addSecret(rawAccessKey, rawSecretKey);
+  const accessKey = decodeIfBase64(rawAccessKey);
+  const secretKey = decodeIfBase64(rawSecretKey);
+  opts.log?.addSecret(accessKey, secretKey);
+  const iam = rawAccessKey === "" && rawSecretKey === "";
+  if (!iam && (accessKey === "" || secretKey === "")) {
+    throw new RkeToolsError(ErrorCode.InvalidInput, `--s3-accessKey and --s3-secretKey must be given together (or neither, for IAM credentials)`);
+  }
+  const bucket = flags["s3-bucketName"];
+  if (bucket === "") throw new RkeToolsError(ErrorCode.InvalidInput, "--s3-bucketName is empty");
+  let endpoint = flags["s3-endpoint"];
+  if (endpoint === "") {
+    if (!iam) throw badEndpoint(endpoint, "empty (only IAM credentials default to " + DEFAULT_AWS_ENDPOINT + ")");
+    endpoint = DEFAULT_AWS_ENDPOINT;
+  }
+  validateEndpoint(endpoint);
+  const endpointCa = flags["s3-endpoint-ca"];
+  const caCerts = endpointCa === "" ? [] : loadEndpointCa(endpointCa, opts.log);
+  return {
+    endpoint,
+    scheme: flags["s3-plain-http"] ? "http" : "https",
+    bucket,
+    region: flags["s3-region"],
+    folder: flags["s3-folder"],
+    accessKey,
+    secretKey,
+    rawAccessKey,
+    rawSecretKey,
+    endpointCa,
+    caCerts,
+    env,
+  };
+}
+
+/** A checked client for the config (s3/client.ts createS3Client), the client loaded only now. */
+export async function connectS3(config: S3Config, opts: { log?: Logger; signal?: AbortSignal } = {}): Promise<S3Client> {
+  const { createS3Client } = await import("../../s3/client.ts");
+  return createS3Client(config, opts);
+}
