@@ -2,7 +2,7 @@ import { defineGoCommand } from "../../../cli/command.ts";
 import { boolFlag } from "../../../cli/flag.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
-import { deleteLocal } from "../restore/delete-local.ts";
+import { openStores } from "../stores/open.ts";
 import { requireName } from "../../../snapshot/name.ts";
 import { applyLogFlags } from "./common.ts";
 
@@ -14,14 +14,8 @@ export default defineGoCommand({
   async run({ flags, log, env, signal }) {
     applyLogFlags(log, flags);
     const name = requireName(flags.name);
-    // --cleanup is local only, whatever the S3 flags say (docs/contract.md §d-18b).
-    const s3 = flags["s3-backup"] && !flags.cleanup ? await import("../s3-flags.ts") : undefined;
-    const config = s3?.s3ConfigFromFlags(flags, env, { log }); // bad S3 flags: one line, nothing deleted
-    await deleteLocal(name, { paths: pathsFrom(env), cleanup: flags.cleanup, log });
-    if (s3 && config) {
-      const { deleteSnapshot } = await import("../../../s3/delete.ts");
-      // Exactly [folder/]<name> and [folder/]<name>.zip, not every key with that prefix (docs/contract.md §d-18a).
-      await deleteSnapshot(await s3.connectS3(config, { log, signal }), name, { log, signal });
-    }
+    // --cleanup is local only, whatever the S3 flags say (docs/contract.md §d-18b); bad S3 flags: one line, nothing deleted.
+    const stores = await openStores({ local: true, s3: flags["s3-backup"] && !flags.cleanup }, flags, env, { log, paths: pathsFrom(env) });
+    for (const store of stores) await store.remove(name, { cleanup: flags.cleanup, log, signal });
   },
 });

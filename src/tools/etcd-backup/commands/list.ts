@@ -2,8 +2,9 @@ import { writeSync } from "node:fs";
 import { defineGoCommand } from "../../../cli/command.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
-import { listLocal } from "../inspect/list.ts";
+import { sortRecords, type SnapshotRecord } from "../inspect/list.ts";
 import { outputFlag, parseOutput, renderList } from "../inspect/render.ts";
+import { openStores } from "../stores/open.ts";
 import { applyLogFlags } from "./common.ts";
 
 export default defineGoCommand({
@@ -13,10 +14,9 @@ export default defineGoCommand({
   async run({ flags, log, env, signal }) {
     applyLogFlags(log, flags);
     const output = parseOutput(flags.output);
-    const records = await listLocal(pathsFrom(env).backup, { signal });
-    if (flags["s3-backup"]) {
-      const [s3, { connectS3, s3ConfigFromFlags }] = await Promise.all([import("../inspect/s3.ts"), import("../s3-flags.ts")]); // loaded only when asked
-      records.push(...(await s3.listS3(await connectS3(s3ConfigFromFlags(flags, env, { log }), { log, signal }), { signal })));
+    const records: SnapshotRecord[] = [];
+    for (const store of await openStores({ local: true, s3: flags["s3-backup"] }, flags, env, { log, paths: pathsFrom(env) })) {
+      records.push(...(await store.list({ signal, log })));
     }
     writeSync(1, renderList(records, output));
   },

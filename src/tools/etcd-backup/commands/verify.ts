@@ -4,7 +4,8 @@ import { validateSnapshotName } from "../../../snapshot/name.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
 import { outputFlag, parseOutput, renderVerify } from "../inspect/render.ts";
-import { verifyLocalSnapshot, verdict } from "../inspect/verify-local.ts";
+import { verdict, verifyInStore } from "../inspect/verify-store.ts";
+import { openStores } from "../stores/open.ts";
 import { applyLogFlags } from "./common.ts";
 import { progressPolicyFrom } from "../progress.ts";
 
@@ -16,13 +17,11 @@ export default defineGoCommand({
     applyLogFlags(log, flags);
     const output = parseOutput(flags.output);
     const name = validateSnapshotName(flags.name);
-    const backup = pathsFrom(env).backup;
-    let reports;
-    if (flags["s3-backup"]) {
-      const [s3, { connectS3, s3ConfigFromFlags }] = await Promise.all([import("../inspect/s3.ts"), import("../s3-flags.ts")]); // loaded only when asked
-      reports = await s3.verifyS3Snapshot(await connectS3(s3ConfigFromFlags(flags, env, { log }), { log, signal }), name, backup, { signal, log });
-    } else {
-      reports = await verifyLocalSnapshot(backup, name, { signal, log, progress: progressPolicyFrom(env) });
+    // With --s3-backup the bucket's copies are verified, else the backup folder's (with progress lines: it is read in place).
+    const s3 = flags["s3-backup"];
+    const reports = [];
+    for (const store of await openStores({ local: !s3, s3 }, flags, env, { log, paths: pathsFrom(env) })) {
+      reports.push(...(await verifyInStore(store, name, { signal, log, progress: store.location === "local" ? progressPolicyFrom(env) : undefined })));
     }
     writeSync(1, renderVerify(reports, output));
     verdict(name, reports); // throws the first failed check: the last line

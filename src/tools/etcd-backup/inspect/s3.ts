@@ -1,23 +1,18 @@
 /**
- * `list` and `verify` against the bucket (`--s3-backup` and the S3 flags): keys
- * `[folder/]<name>.zip|.tar.gz|.tar.zst`, and legacy raw `[folder/]<name>`. The SHA-256 stored at
- * upload (object metadata) is shown by list and checked by verify. Verify reads the object into a
- * temporary file in the backup folder (a zip needs random access), removed afterwards.
+ * `list --s3-backup`: keys `[folder/]<name>.zip|.tar.gz|.tar.zst`, and legacy raw `[folder/]<name>`,
+ * told by a ranged GET of their first bytes, with the SHA-256 stored at upload (object metadata).
+ * The bucket as a store (stat, fetch, remove, put) is stores/s3.ts.
  */
-import { basename, join } from "node:path";
 import { compressionOf } from "../../../archive/tar-compression.ts";
 import { readTar } from "../../../archive/tar-reader.ts";
 import { readZipEntriesByRange } from "../../../archive/zip-directory.ts";
-import { ErrorCode, RkeToolsError } from "../../../errors.ts";
-import { AtomicFile } from "../../../fs/atomic.ts";
-import type { Logger } from "../../../log/logger.ts";
 import type { S3Client } from "../../../s3/index.ts";
 import { SHA256_META } from "../../../s3/sha256.ts";
 import { candidateOf, chooseEntry } from "../../../snapshot/entries.ts";
-import { archiveFileNames, parseArchiveFileName, s3Key } from "../../../snapshot/layout.ts";
+import { parseArchiveFileName } from "../../../snapshot/layout.ts";
 import type { SnapshotRecord } from "./list.ts";
 import { sortRecords } from "./list.ts";
-import { formatOfHead, verifySnapshotFile, type VerifyReport } from "./verify.ts";
+import { formatOfHead } from "./verify.ts";
 
 /** Enough of a tar archive's start to hold its first header(s): ours put the state file first. */
 const HEAD_BYTES = 64 * 1024;
@@ -99,42 +94,4 @@ async function rangeGet(client: S3Client, key: string, bytes: number, signal?: A
   const res = await client.request("GET", key, { signal, headers: { Range: `bytes=0-${bytes - 1}` }, accept: [416] });
   if (res.status === 416) return new Uint8Array(0); // an empty object
   return new Uint8Array(await res.arrayBuffer());
-}
-
-export async function verifyS3Snapshot(
-  client: S3Client,
-  name: string,
-  backupDir: string,
-  opts: { signal?: AbortSignal; log?: Logger } = {},
-): Promise<VerifyReport[]> {
-  const reports: VerifyReport[] = [];
-  const keys = [...archiveFileNames(name), name].map((n) => s3Key(client.config.folder, n));
-  for (const key of keys) {
-    const head = await client.headObject(key, { signal: opts.signal });
-    if (!head) continue;
-    opts.log?.debug("Verifying", { key });
-    const file = await AtomicFile.create(join(backupDir, basename(key)));
-    try {
-      const res = await client.request("GET", key, { signal: opts.signal });
-      await file.appendBody(res); // Bun's native writer: as fast as curl, flat memory (docs/decisions.md, S3 download speed)
-      if (file.written !== head.size) {
-        throw new RkeToolsError(ErrorCode.S3, `Cannot verify snapshot ${name}: s3 object ${key} delivered ${file.written} of ${head.size} bytes`);
-      }
-      const sha = head.metadata[SHA256_META];
-      const report = await verifySnapshotFile(file.tempPath, name, { signal: opts.signal, stored: sha ? { sha256: sha, from: "x-amz-meta-sha256" } : undefined });
-      report.target = `s3://${client.bucket}/${key}`;
-      for (const c of report.checks) c.detail = c.detail.split(file.tempPath).join(report.target);
-      // The temporary file's name says nothing; the key's does.
-      const f = report.checks.find((c) => c.check === "format");
-      const named = parseArchiveFileName(basename(key))?.format;
-      if (f && f.status === "ok" && named && report.format && named !== report.format) f.detail += `; the key says ${named}, readers go by the bytes`;
-      reports.push(report);
-    } finally {
-      await file.abort(); // never kept: verify only reads
-    }
-  }
-  if (reports.length === 0) {
-    throw new RkeToolsError(ErrorCode.NotFound, `Cannot verify snapshot ${name}: none of ${keys.join(", ")} is in bucket ${client.bucket}`);
-  }
-  return reports;
 }

@@ -5,13 +5,12 @@
  * a snapshot that exists locally; the local zip is never touched. The original returned
  * `failed to set s3 server: …` for a client failure, which RKE counted as a snapshot failure.
  */
-import { contentTypeOf } from "../../../archive/format.ts";
-import type { Duration } from "../../../time/duration.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
+import { pathsFrom } from "../../../fs/paths.ts";
 import type { Logger } from "../../../log/logger.ts";
-import type { S3Client } from "../../../s3/index.ts";
+import type { Duration } from "../../../time/duration.ts";
 import type { S3Flags } from "../s3-flags.ts";
-import { archiveFileName, s3Key } from "../../../snapshot/layout.ts";
+import type { S3Store } from "../stores/s3.ts";
 import type { SnapshotUploader } from "./upload.ts";
 import { progressPolicyFrom } from "../progress.ts";
 
@@ -20,33 +19,37 @@ type SaveS3Flags = S3Flags & { "s3-backup": boolean; "s3-retries": number; reten
 export function uploaderFor(flags: SaveS3Flags, ctx: { env: Record<string, string | undefined>; log: Logger }): SnapshotUploader | undefined {
   if (!flags["s3-backup"]) return undefined;
   const progress = progressPolicyFrom(ctx.env);
-  let client: S3Client | undefined; // kept across rolling ticks once it works
-  const connect = async (log: Logger, signal?: AbortSignal) => {
-    const [s3, { connectS3, s3ConfigFromFlags }] = await Promise.all([import("../../../s3/index.ts"), import("../s3-flags.ts")]);
-    client ??= await connectS3(s3ConfigFromFlags(flags, ctx.env, { log }), { log, signal });
-    return { s3, client };
+  let store: S3Store | undefined; // kept across rolling ticks once its flags check out
+  const open = async (log: Logger, signal?: AbortSignal) => {
+    if (!store) {
+      const [{ s3Store }, { s3ConfigFromFlags }] = await Promise.all([import("../stores/s3.ts"), import("../s3-flags.ts")]);
+      store = s3Store(s3ConfigFromFlags(flags, ctx.env, { log }), { log, tmpDir: pathsFrom(ctx.env).backup });
+    }
+    await store.client(signal); // connected once, then kept
+    return store;
   };
   return {
     async upload(archivePath, name, { signal, log, sha256, format }) {
-      let c: Awaited<ReturnType<typeof connect>>;
+      let s: Awaited<ReturnType<typeof open>>;
       try {
-        c = await connect(log, signal);
+        s = await open(log, signal);
       } catch (e) {
         if (e instanceof RkeToolsError && e.code === ErrorCode.Aborted) throw e;
         throw new RkeToolsError(ErrorCode.S3Upload, `failed to upload etcd snapshot file: ${messageOf(e)}`, { cause: e });
       }
-      const key = s3Key(c.client.config.folder, archiveFileName(name, format));
-      await c.s3.uploadSnapshot(c.client, archivePath, key, { log, signal, sha256, progress, name, contentType: contentTypeOf(format), retry: c.s3.uploadRetryPolicy(flags["s3-retries"]) });
+      await s.put(archivePath, name, format, { log, signal, sha256, progress, retries: flags["s3-retries"] });
     },
     async applyRetention(cutoffMs, { signal, log }) {
-      let c: Awaited<ReturnType<typeof connect>>;
+      let s: Awaited<ReturnType<typeof open>>;
       try {
-        c = await connect(log, signal);
+        s = await open(log, signal);
       } catch (e) {
         log.warn("Error while trying to configure minio client", { error: messageOf(e) });
         return;
       }
-      await c.s3.rotateSnapshots(c.client, new Date(cutoffMs), { log, signal, retention: flags.retention });
+      // Retention stays per store: the original's S3 rule (rolling names, recursive under the folder) is not the folder's.
+      const { rotateSnapshots } = await import("../../../s3/retention.ts");
+      await rotateSnapshots(await s.client(signal), new Date(cutoffMs), { log, signal, retention: flags.retention });
     },
   };
 }

@@ -1,0 +1,66 @@
+/**
+ * An S3 bucket (and folder) as a store: objects under the keys of snapshot/layout.ts. The client
+ * connects on first use, so that a command checks its S3 flags before touching anything local and
+ * talks to S3 only when it gets there (delete: local first, as the original).
+ */
+import { basename, join } from "node:path";
+import { contentTypeOf } from "../../../archive/format.ts";
+import { ErrorCode, RkeToolsError } from "../../../errors.ts";
+import { AtomicFile } from "../../../fs/atomic.ts";
+import { silentLogger, type Logger } from "../../../log/logger.ts";
+import type { S3Client, S3Config } from "../../../s3/index.ts";
+import { SHA256_META } from "../../../s3/sha256.ts";
+import { archiveFileName, archiveFileNames, s3Key } from "../../../snapshot/layout.ts";
+import { listS3 } from "../inspect/s3.ts";
+import { connectS3 } from "../s3-flags.ts";
+import type { SnapshotStore, StoredCopy } from "./store.ts";
+
+export type S3Store = SnapshotStore & Required<Pick<SnapshotStore, "put">> & { client(signal?: AbortSignal): Promise<S3Client> };
+
+export function s3Store(config: S3Config, opts: { log: Logger; tmpDir: string }): S3Store {
+  let client: S3Client | undefined; // kept once it works (rolling mode uploads every tick)
+  const connect = async (signal?: AbortSignal, log = opts.log) => (client ??= await connectS3(config, { log, signal }));
+  const keysOf = (name: string) => [...archiveFileNames(name), name].map((n) => s3Key(config.folder, n));
+  return {
+    location: "s3",
+    client: (signal) => connect(signal),
+    list: async (o = {}) => listS3(await connect(o.signal), { signal: o.signal }),
+    async stat(name, o = {}) {
+      const c = await connect(o.signal);
+      const copies: StoredCopy[] = [];
+      for (const key of keysOf(name)) {
+        const head = await c.headObject(key, { signal: o.signal });
+        if (!head) continue;
+        const sha = head.metadata[SHA256_META];
+        copies.push({ where: key, label: `s3://${c.bucket}/${key}`, size: head.size, stored: sha ? { sha256: sha, from: "x-amz-meta-sha256" } : undefined });
+      }
+      return copies;
+    },
+    absent: (name) => `none of ${keysOf(name).join(", ")} is in bucket ${config.bucket}`,
+    /** Into a temporary file in the backup folder (a zip needs random access), removed on release. */
+    async fetch(copy, o = {}) {
+      const c = await connect(o.signal);
+      const file = await AtomicFile.create(join(opts.tmpDir, basename(copy.where)));
+      try {
+        const res = await c.request("GET", copy.where, { signal: o.signal });
+        await file.appendBody(res); // Bun's native writer: as fast as curl, flat memory (docs/decisions.md, S3 download speed)
+        if (file.written !== copy.size) throw new RkeToolsError(ErrorCode.S3, `s3 object ${copy.where} delivered ${file.written} of ${copy.size} bytes`);
+      } catch (e) {
+        await file.abort();
+        throw e;
+      }
+      return { path: file.tempPath, release: () => file.abort() }; // never kept: it was only read
+    },
+    async remove(name, o = {}) {
+      const { deleteSnapshot } = await import("../../../s3/delete.ts");
+      // Exactly [folder/]<name> and [folder/]<name>.zip (and the tar formats), not every key with that prefix (docs/contract.md §d-18a).
+      return deleteSnapshot(await connect(o.signal, o.log), name, { log: o.log, signal: o.signal });
+    },
+    async put(file, name, format, o) {
+      const s3 = await import("../../../s3/upload.ts");
+      const log = o.log ?? silentLogger;
+      const key = s3Key(config.folder, archiveFileName(name, format));
+      await s3.uploadSnapshot(await connect(o.signal, log), file, key, { log, signal: o.signal, sha256: o.sha256, progress: o.progress, name, contentType: contentTypeOf(format), retry: s3.uploadRetryPolicy(o.retries ?? 0) });
+    },
+  };
+}
