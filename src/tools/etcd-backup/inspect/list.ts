@@ -7,11 +7,11 @@
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { readHead } from "../../../archive/format.ts";
-import { ZipReader } from "../../../archive/zip-reader.ts";
 import { isTempName } from "../../../fs/atomic.ts";
-import { candidateOf, chooseEntry } from "../../../snapshot/entries.ts";
+import { chooseEntry } from "../../../snapshot/entries.ts";
+import { leadingEntryNames } from "../../../snapshot/probe.ts";
 import { NOT_SNAPSHOTS, parseArchiveFileName } from "../../../snapshot/layout.ts";
-import { walkEntries, type StoredFormat } from "./entries.ts";
+import type { StoredFormat } from "./entries.ts";
 import { formatOfHead } from "./verify.ts";
 
 export interface SnapshotRecord {
@@ -52,35 +52,14 @@ export function sortRecords(records: SnapshotRecord[]): SnapshotRecord[] {
 }
 
 /**
- * Reads only what tells: a zip's central directory, or a tar's headers up to the snapshot entry;
- * undefined when the archive cannot be read that far.
+ * Reads only what tells: a zip's central directory, or a tar's headers up to the snapshot entry
+ * (ours hold the state file first; a state file after it, in a tar not made here, shows as absent;
+ * verify reads everything); undefined when the archive cannot be read that far.
  */
 export async function carriesState(path: string, name: string, format: StoredFormat, signal?: AbortSignal): Promise<boolean | undefined> {
   if (format === "raw") return false;
   try {
-    if (format === "zip") {
-      const zip = await ZipReader.open(path);
-      try {
-        return chooseEntry(zip.entries.map((e) => e.name), "state", name, format) !== undefined;
-      } finally {
-        zip.close();
-      }
-    }
-    // Our tar archives hold the state file first: the first header that may be the snapshot ends
-    // the search without reading its data, and the entry rule (snapshot/entries.ts) decides among
-    // the names seen. (A state file after it, in a tar not made here, shows as absent; verify
-    // reads everything.)
-    const seen: string[] = [];
-    await walkEntries(
-      path,
-      format,
-      (entry) => {
-        seen.push(entry);
-        return candidateOf("snapshot", entry) !== undefined ? "stop" : undefined;
-      },
-      { signal },
-    );
-    return chooseEntry(seen, "state", name, format) !== undefined;
+    return chooseEntry(await leadingEntryNames(path, format, { signal }), "state", name, format) !== undefined;
   } catch {
     return undefined;
   }
