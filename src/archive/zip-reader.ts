@@ -5,7 +5,7 @@
  *
  * Names are decoded as UTF-8 bytes and compared exactly, as Go does. yauzl's name validation is
  * off (`decodeStrings: false`) because it refuses the absolute names every RKE archive carries;
- * the names are never used as output paths here (see zip-reader-lookup.ts).
+ * the names are never used as output paths here (see snapshot/entries.ts).
  */
 import { closeSync, fstatSync, read } from "node:fs";
 import yauzl from "yauzl";
