@@ -9,24 +9,15 @@ import { detectArchiveFormat, type ArchiveFormat } from "../archive/format.ts";
 import { checkFreeSpace, MAX_SNAPSHOT_BYTES } from "../archive/limits.ts";
 import { compressionOf } from "../archive/tar-compression.ts";
 import { extractTarEntry, readTar } from "../archive/tar-reader.ts";
-import { entryNotFound, extractEntryToFile } from "../archive/zip-reader-extract.ts";
+import { entryNotFound, extractEntryToFile, type ExtractOptions } from "../archive/zip-reader-extract.ts";
 import { ErrorCode, RkeToolsError } from "../errors.ts";
 import { AtomicFile } from "../fs/atomic.ts";
 import { openRegular } from "../fs/regular.ts";
-import { silentLogger, type Logger } from "../log/logger.ts";
+import { silentLogger } from "../log/logger.ts";
 import { entryChoice, type EntryKind } from "./entries.ts";
 
-export interface ExtractArchiveOptions {
-  signal?: AbortSignal;
-  log?: Logger;
-  /** Mode of the written file. Default 0o600. */
-  mode?: number;
-  /** Refuse entries declaring more. Default MAX_SNAPSHOT_BYTES. */
-  maxBytes?: number;
-  /** Told the entry's size before its first byte, then each piece written (progress lines). */
-  onSize?: (bytes: number) => void;
-  onBytes?: (bytes: number) => void;
-}
+/** As the zip reader's: signal, log, mode, maxBytes, and the progress hooks. */
+export type ExtractArchiveOptions = ExtractOptions;
 
 export interface ExtractedEntry {
   format: ArchiveFormat;
@@ -40,7 +31,7 @@ export async function extractArchiveEntry(archivePath: string, kind: EntryKind, 
   const format = (await detectArchiveFormat(archivePath)) ?? "zip"; // unknown bytes: the zip reader says what is wrong
   const choice = entryChoice(kind, name, format);
   if (format === "zip") {
-    const r = await extractEntryToFile(archivePath, choice, dest, { signal: opts.signal, log: opts.log, mode: opts.mode, maxBytes: opts.maxBytes, onSize: opts.onSize, onBytes: opts.onBytes });
+    const r = await extractEntryToFile(archivePath, choice, dest, opts);
     return { format, entry: r.entry.name, bytes: r.bytes };
   }
   const tarOpts = { compression: compressionOf(format), label: archivePath, signal: opts.signal };
