@@ -77,7 +77,9 @@ const bench: Bench = {
       ];
       const load = spawnSync("cat", ["/proc/loadavg"], { encoding: "utf8" }).stdout.split(" ")[0];
       const lines = rows.map(([label, m]) =>
-        m ? `| ${label} | ${m.s.toFixed(2)} s | ${(raw / 1e6 / m.s).toFixed(0)} MB/s | ${m.bytes.toLocaleString("en")} | ${(raw / m.bytes).toFixed(2)} |` : `| ${label} | not installed | | | |`,
+        m
+          ? `| ${label} | ${m.s.toFixed(2)} s | ${(raw / 1e6 / m.s).toFixed(0)} MB/s | ${m.bytes.toLocaleString("en")} | ${(raw / m.bytes).toFixed(2)} |`
+          : `| ${label} | not installed | | | |`,
       );
       return `Input: ${raw.toLocaleString("en")} bytes of generated Kubernetes-like values (64 KiB JSON objects with random ids
 and base64 blobs), median of ${RUNS} runs each, load average ${load} at the end. Output discarded (\`| wc -c\`, or a counting sink for ours).

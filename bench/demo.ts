@@ -48,7 +48,12 @@ function ensureEtcd(): void {
 function s3Settings(): Record<string, string> | undefined {
   const f = join(process.env.S3_DIR ?? "/tmp/s3-rgw", "s3.env");
   if (!existsSync(f)) return undefined;
-  const kv = Object.fromEntries(readFileSync(f, "utf8").split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  const kv = Object.fromEntries(
+    readFileSync(f, "utf8")
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
   const probe = spawnSync("curl", ["-s", "-o", "/dev/null", "--cacert", kv.S3_CA_FILE ?? "", kv.S3_ENDPOINT ?? ""]);
   return probe.status === 0 ? kv : undefined;
 }
@@ -70,20 +75,27 @@ async function main(): Promise<void> {
     const state = JSON.stringify({ desiredState: { demo: true }, currentState: { demo: true } }, null, 2);
     writeFileSync(join(node1.RKE_TOOLS_KUBERNETES_DIR, `${name}.rkestate`), state);
     await step("save --once (streamed snapshot, verified, zipped with the state file)", () =>
-      tool("rke-etcd-backup", ["etcd-backup", "save", "--once", "--name", name, "--endpoints", etcd!.endpoint, ...certs], node1));
+      tool("rke-etcd-backup", ["etcd-backup", "save", "--once", "--name", name, "--endpoints", etcd!.endpoint, ...certs], node1),
+    );
     const zip = join(node1.RKE_TOOLS_BACKUP_DIR, `${name}.zip`);
     say(`  ${zip}: ${readFileSync(zip).byteLength} bytes`);
 
     const port = await freePort();
     serve = await step("serve it over mutual TLS (extracts the snapshot first)", async () => {
-      const p = Bun.spawn([join(distDir("x64"), "rke-etcd-backup"), "etcd-backup", "serve", "--name", name, "--cacert", etcd!.pki.ca, "--cert", etcd!.pki.node.cert, "--key", etcd!.pki.node.key], {
-        env: { PATH: process.env.PATH ?? "", ...node1, RKE_TOOLS_SERVE_PORT: String(port) },
-        stdout: "ignore",
-        stderr: "pipe",
-      });
+      const p = Bun.spawn(
+        [join(distDir("x64"), "rke-etcd-backup"), "etcd-backup", "serve", "--name", name, "--cacert", etcd!.pki.ca, "--cert", etcd!.pki.node.cert, "--key", etcd!.pki.node.key],
+        {
+          env: { PATH: process.env.PATH ?? "", ...node1, RKE_TOOLS_SERVE_PORT: String(port) },
+          stdout: "ignore",
+          stderr: "pipe",
+        },
+      );
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const probe = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then((s) => (s.end(), true), () => false);
+        const probe = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then(
+          (s) => (s.end(), true),
+          () => false,
+        );
         if (probe) return p;
         if (p.exitCode !== null) throw new Error(`serve exited ${p.exitCode}: ${await new Response(p.stderr).text()}`);
         if (Date.now() > deadline) throw new Error("serve did not start listening within 60 s");
@@ -91,7 +103,8 @@ async function main(): Promise<void> {
       }
     });
     await step("download it on a second node as a peer (verifies the server's CA)", () =>
-      tool("rke-etcd-backup", ["etcd-backup", "download", "--name", name, "--local-endpoint", "127.0.0.1", ...certs], { ...node2, RKE_TOOLS_SERVE_PORT: String(port) }));
+      tool("rke-etcd-backup", ["etcd-backup", "download", "--name", name, "--local-endpoint", "127.0.0.1", ...certs], { ...node2, RKE_TOOLS_SERVE_PORT: String(port) }),
+    );
     const a = sha256(join(node1.RKE_TOOLS_BACKUP_DIR, name));
     const b = sha256(join(node2.RKE_TOOLS_BACKUP_DIR, name));
     if (a !== b) throw new Error(`snapshots differ: ${a} vs ${b}`);
@@ -109,17 +122,50 @@ async function main(): Promise<void> {
       say("• S3 round trip skipped: no S3 gateway running (test/support/s3/start.sh starts one)");
     } else {
       const bucket = `demo-${Date.now()}`;
-      spawnSync("curl", ["-s", "-X", "PUT", "--cacert", s3.S3_CA_FILE!, "--aws-sigv4", `aws:amz:${s3.S3_REGION}:s3`, "--user", `${s3.S3_ACCESS_KEY}:${s3.S3_SECRET_KEY}`, "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", `${s3.S3_ENDPOINT}/${bucket}`]);
+      spawnSync("curl", [
+        "-s",
+        "-X",
+        "PUT",
+        "--cacert",
+        s3.S3_CA_FILE!,
+        "--aws-sigv4",
+        `aws:amz:${s3.S3_REGION}:s3`,
+        "--user",
+        `${s3.S3_ACCESS_KEY}:${s3.S3_SECRET_KEY}`,
+        "-H",
+        "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+        `${s3.S3_ENDPOINT}/${bucket}`,
+      ]);
       const s3env = {
-        S3_BACKUP: "true", S3_ENDPOINT: s3.S3_ENDPOINT!.replace(/^https:\/\//, ""), S3_ACCESS_KEY: Buffer.from(s3.S3_ACCESS_KEY!).toString("base64"),
-        S3_SECRET_KEY: Buffer.from(s3.S3_SECRET_KEY!).toString("base64"), S3_BUCKET_NAME: bucket, S3_BUCKET_REGION: s3.S3_REGION!, S3_ENDPOINT_CA: s3.S3_CA_FILE!, S3_FOLDER: "demo",
+        S3_BACKUP: "true",
+        S3_ENDPOINT: s3.S3_ENDPOINT!.replace(/^https:\/\//, ""),
+        S3_ACCESS_KEY: Buffer.from(s3.S3_ACCESS_KEY!).toString("base64"),
+        S3_SECRET_KEY: Buffer.from(s3.S3_SECRET_KEY!).toString("base64"),
+        S3_BUCKET_NAME: bucket,
+        S3_BUCKET_REGION: s3.S3_REGION!,
+        S3_ENDPOINT_CA: s3.S3_CA_FILE!,
+        S3_FOLDER: "demo",
       };
       await step("save --once --s3-backup (upload to the S3 gateway)", () =>
-        tool("rke-etcd-backup", ["etcd-backup", "save", "--once", "--name", `${name}-s3`, "--endpoints", etcd!.endpoint, ...certs], { ...node1, ...s3env }));
+        tool("rke-etcd-backup", ["etcd-backup", "save", "--once", "--name", `${name}-s3`, "--endpoints", etcd!.endpoint, ...certs], { ...node1, ...s3env }),
+      );
       await step("download --s3-backup on the second node", () => tool("rke-etcd-backup", ["etcd-backup", "download", "--name", `${name}-s3`], { ...node2, ...s3env }));
       await step("delete --s3-backup (local and S3)", () => tool("rke-etcd-backup", ["etcd-backup", "delete", "--name", `${name}-s3`, "--s3-backup"], { ...node2, ...s3env }));
       // The demo's bucket is empty again after the delete; remove it so that nothing is left behind.
-      spawnSync("curl", ["-s", "-X", "DELETE", "--cacert", s3.S3_CA_FILE!, "--aws-sigv4", `aws:amz:${s3.S3_REGION}:s3`, "--user", `${s3.S3_ACCESS_KEY}:${s3.S3_SECRET_KEY}`, "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", `${s3.S3_ENDPOINT}/${bucket}`]);
+      spawnSync("curl", [
+        "-s",
+        "-X",
+        "DELETE",
+        "--cacert",
+        s3.S3_CA_FILE!,
+        "--aws-sigv4",
+        `aws:amz:${s3.S3_REGION}:s3`,
+        "--user",
+        `${s3.S3_ACCESS_KEY}:${s3.S3_SECRET_KEY}`,
+        "-H",
+        "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+        `${s3.S3_ENDPOINT}/${bucket}`,
+      ]);
     }
     say("demo finished: every step ok");
   } finally {

@@ -30,7 +30,9 @@ const bench: Bench = {
         measure(cmd, { env: e });
         const s: Measured[] = Array.from({ length: RUNS }, () => measure(cmd, { env: e }));
         if (s.some((m) => m.code !== 0)) throw new Error(`${label} failed`);
-        rows.push(`| \`${label}\` | ${median(s.map((m) => m.wallMs)).toFixed(1)} ms | ${Math.min(...s.map((m) => m.wallMs)).toFixed(1)} ms | ${mib(median(s.map((m) => m.maxRssKiB)))} MiB |`);
+        rows.push(
+          `| \`${label}\` | ${median(s.map((m) => m.wallMs)).toFixed(1)} ms | ${Math.min(...s.map((m) => m.wallMs)).toFixed(1)} ms | ${mib(median(s.map((m) => m.maxRssKiB)))} MiB |`,
+        );
       }
       return `Median of ${RUNS} runs each (after one warm-up), wall time including process spawn, max RSS from GNU time.
 The kubelet path adds one Docker API call and the mount work (exercised by the namespace tests,

@@ -99,7 +99,10 @@ const bench: Bench = {
       const layers = archiveLayers(archive).filter((l) => l.raw > 10_000);
       const layerRows = layers.map((l) => {
         const h = history.find((r) => Math.abs(r.bytes - l.raw) <= Math.max(0.02 * l.raw, 4096));
-        const what = (h?.createdBy ?? "?").replace(/\|/g, "\\|").replace(/^\/bin\/sh -c (#\(nop\) )?/, "").slice(0, 80);
+        const what = (h?.createdBy ?? "?")
+          .replace(/\|/g, "\\|")
+          .replace(/^\/bin\/sh -c (#\(nop\) )?/, "")
+          .slice(0, 80);
         return `| ${what} | ${mb(l.raw)} | ${mb(l.gz)} |`;
       });
       const gzTotal = layers.reduce((a, l) => a + l.gz, 0);

@@ -21,22 +21,33 @@ import { measure, mib, rssSplit } from "./lib.ts";
 import type { Bench } from "./run.ts";
 
 const GiB = 2 ** 30;
-const SIZES = (process.env.BENCH_LARGE_GIB ?? "1,4,8").split(",").map(Number).filter((n) => n > 0);
+const SIZES = (process.env.BENCH_LARGE_GIB ?? "1,4,8")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
 const BIN = join(distDir("x64"), "rke-etcd-backup");
 const ORIGINAL = process.env.RKE_TOOLS_ORIGINAL_BIN;
 
-const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
 const gb = (bytes: number) => (bytes / 1e9).toFixed(2);
 const s = (ms: number) => (ms / 1000).toFixed(1);
 
 /** Runs a command, sampling its memory; returns wall time, the split peak and its stderr. */
-async function timed(cmd: string[], env: Record<string, string | undefined>): Promise<{ ms: number; peakKiB: number; anonKiB: number; stderr: string; loadBefore: string; loadAfter: string }> {
+async function timed(
+  cmd: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ ms: number; peakKiB: number; anonKiB: number; stderr: string; loadBefore: string; loadAfter: string }> {
   const loadBefore = load();
   const t = performance.now();
   const errFile = join("/var/tmp", `large-bench-${process.pid}.err`);
   const r = await rssSplit(["sh", "-c", 'exec "$@" 2>"$0"', errFile, ...cmd], env);
   const ms = performance.now() - t;
-  const stderr = await Bun.file(errFile).text().catch(() => "");
+  const stderr = await Bun.file(errFile)
+    .text()
+    .catch(() => "");
   rmSync(errFile, { force: true });
   if (r.code !== 0) throw new Error(`${cmd.slice(0, 4).join(" ")} exited ${r.code}: ${stderr.trim().split("\n").pop()}`);
   return { ms, peakKiB: r.peakKiB, anonKiB: r.anonKiB, stderr, loadBefore, loadAfter: load() };
@@ -57,8 +68,12 @@ const bench: Bench = {
     const g = gateway();
     const bucket = createBucket("never", "large");
     const env = {
-      PATH: process.env.PATH, RKE_TOOLS_BACKUP_DIR: backup, RKE_TOOLS_KUBERNETES_DIR: kube, ETCDCTL_API: "3",
-      S3_ACCESS_KEY: Buffer.from(g.accessKey).toString("base64"), S3_SECRET_KEY: Buffer.from(g.secretKey).toString("base64"),
+      PATH: process.env.PATH,
+      RKE_TOOLS_BACKUP_DIR: backup,
+      RKE_TOOLS_KUBERNETES_DIR: kube,
+      ETCDCTL_API: "3",
+      S3_ACCESS_KEY: Buffer.from(g.accessKey).toString("base64"),
+      S3_SECRET_KEY: Buffer.from(g.secretKey).toString("base64"),
     };
     const s3Flags = ["--s3-backup", `--s3-endpoint=${g.endpoint}`, `--s3-bucketName=${bucket}`, "--s3-region=", `--s3-endpoint-ca=${Buffer.from(g.caPem).toString("base64")}`];
     const fresh = () => {
@@ -81,7 +96,10 @@ const bench: Bench = {
 
         fresh();
         const raw = join(work, "raw.db");
-        const ctl = await timed(["etcdctl", "--endpoints", etcd.endpoint, "--cacert", etcd.pki.ca, "--cert", etcd.pki.client.cert, "--key", etcd.pki.client.key, "snapshot", "save", raw], env);
+        const ctl = await timed(
+          ["etcdctl", "--endpoints", etcd.endpoint, "--cacert", etcd.pki.ca, "--cert", etcd.pki.client.cert, "--key", etcd.pki.client.key, "snapshot", "save", raw],
+          env,
+        );
         rmSync(raw, { force: true });
 
         fresh();
@@ -100,7 +118,9 @@ const bench: Bench = {
         const up = await timed([BIN, "etcd-backup", "save", "--once", "--name", `big-${gib}`, ...etcd.flags, ...s3Flags], env);
         const upProgress = up.stderr.split("\n").filter((l) => l.includes('msg="Uploading snapshot: ')).length;
 
-        rows.push(`| ${gb(db)} GB | ${s(ctl.ms)} s | ${s(ours.ms)} s (${(ours.ms / ctl.ms).toFixed(2)}×)${ORIGINAL ? original : ""} | ${gb(zipBytes)} GB | ${s(up.ms)} s | ${progress.length} + ${upProgress} | ${ours.loadBefore} → ${ours.loadAfter} |`);
+        rows.push(
+          `| ${gb(db)} GB | ${s(ctl.ms)} s | ${s(ours.ms)} s (${(ours.ms / ctl.ms).toFixed(2)}×)${ORIGINAL ? original : ""} | ${gb(zipBytes)} GB | ${s(up.ms)} s | ${progress.length} + ${upProgress} | ${ours.loadBefore} → ${ours.loadAfter} |`,
+        );
         memory.push(`| ${gb(db)} GB | ${mib(ours.peakKiB)} MiB | ${mib(ours.anonKiB)} MiB | ${mib(ctl.peakKiB)} MiB |`);
         perGiB.push({ gib: db / GiB, local: ours.ms / 1000, s3: up.ms / 1000 });
         if (progress.length > 0) process.stderr.write(`bench: large: last progress line at ${gib} GiB: ${progress.at(-1)}\n`);
@@ -112,7 +132,9 @@ const bench: Bench = {
           const verify = measure([BIN, "etcd-backup", "verify", "--name", "big"], { env });
           const serveT = performance.now();
           const serve = Bun.spawn([BIN, "etcd-backup", "serve", "--name", "big", "--cacert", etcd.pki.ca, "--cert", etcd.pki.node.cert, "--key", etcd.pki.node.key], {
-            env: { ...env, RKE_TOOLS_SERVE_PORT: "0", RKE_TOOLS_SERVE_HOSTS: "127.0.0.1" }, stdout: "ignore", stderr: "pipe",
+            env: { ...env, RKE_TOOLS_SERVE_PORT: "0", RKE_TOOLS_SERVE_HOSTS: "127.0.0.1" },
+            stdout: "ignore",
+            stderr: "pipe",
           });
           const reader = serve.stderr.getReader();
           let text = "";
@@ -124,10 +146,31 @@ const bench: Bench = {
             port = Number(/on port (\d+)/.exec(text)?.[1] ?? 0);
           }
           const ready = performance.now() - serveT;
-          void (async () => { while (!(await reader.read()).done) { /* drain */ } })();
+          void (async () => {
+            while (!(await reader.read()).done) {
+              /* drain */
+            }
+          })();
           const peer = join(work, "peer");
           mkdirSync(peer, { recursive: true });
-          const dl = measure([BIN, "etcd-backup", "download", "--name", "big", "--local-endpoint", `127.0.0.1:${port}`, "--cacert", etcd.pki.ca, "--cert", etcd.pki.node.cert, "--key", etcd.pki.node.key], { env: { ...env, RKE_TOOLS_BACKUP_DIR: peer } });
+          const dl = measure(
+            [
+              BIN,
+              "etcd-backup",
+              "download",
+              "--name",
+              "big",
+              "--local-endpoint",
+              `127.0.0.1:${port}`,
+              "--cacert",
+              etcd.pki.ca,
+              "--cert",
+              etcd.pki.node.cert,
+              "--key",
+              etcd.pki.node.key,
+            ],
+            { env: { ...env, RKE_TOOLS_BACKUP_DIR: peer } },
+          );
           serve.kill("SIGTERM");
           await serve.exited;
           const rawSize = statSync(join(backup, "big")).size;

@@ -46,7 +46,9 @@ export async function rssSplit(cmd: string[], env: Record<string, string | undef
   const proc = Bun.spawn(cmd, { env, stdout: "ignore", stderr: "ignore" });
   const split = { peakKiB: 0, anonKiB: 0, fileKiB: 0 };
   const sample = async () => {
-    const text = await Bun.file(`/proc/${proc.pid}/status`).text().catch(() => "");
+    const text = await Bun.file(`/proc/${proc.pid}/status`)
+      .text()
+      .catch(() => "");
     const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
     split.peakKiB = Math.max(split.peakKiB, kib("VmHWM"));
     split.anonKiB = Math.max(split.anonKiB, kib("RssAnon"));

@@ -26,7 +26,12 @@ const bench: Bench = {
       const pki = makePki();
       const cert = pki.read(pki.node.cert);
       const key = pki.read(pki.node.key);
-      const env: Record<string, string> = { PATH, KUBE_CA: pki.read(pki.ca), KUBECFG_KUBE_NODE: "apiVersion: v1\nkind: Config\n", KUBECFG_KUBE_PROXY: "apiVersion: v1\nkind: Config\n" };
+      const env: Record<string, string> = {
+        PATH,
+        KUBE_CA: pki.read(pki.ca),
+        KUBECFG_KUBE_NODE: "apiVersion: v1\nkind: Config\n",
+        KUBECFG_KUBE_PROXY: "apiVersion: v1\nkind: Config\n",
+      };
       for (const n of ["NODE", "PROXY", "ETCD_10_0_0_1", "KUBELET_10_0_0_1", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"]) {
         env[`KUBE_${n}`] = cert;
         env[`KUBE_${n}_KEY`] = key;
@@ -54,7 +59,12 @@ const bench: Bench = {
         }),
       );
       rows.push(row("nginx-proxy to exec, including `nginx -t` (real nginx)", np));
-      rows.push(row("`nginx -t` alone, for comparison", Array.from({ length: RUNS }, () => measure(["/usr/sbin/nginx", "-t", "-c", join(work, "nginx.conf"), "-g", `pid ${join(work, "t.pid")};`]))));
+      rows.push(
+        row(
+          "`nginx -t` alone, for comparison",
+          Array.from({ length: RUNS }, () => measure(["/usr/sbin/nginx", "-t", "-c", join(work, "nginx.conf"), "-g", `pid ${join(work, "t.pid")};`])),
+        ),
+      );
 
       return `Median of ${RUNS} runs each, wall time including process spawn, max RSS from GNU time. The machine is
 shared by several agents (load average often above 5 on 2 cores): read the rows side by side.

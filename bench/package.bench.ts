@@ -71,7 +71,9 @@ const bench: Bench = {
           startRows.push(`| ${label} | (needs root) | | |`);
           continue;
         }
-        startRows.push(`| ${label} | ${median(s.map((m) => m.wallMs)).toFixed(1)} ms | ${Math.min(...s.map((m) => m.wallMs)).toFixed(1)} ms | ${mib(median(s.map((m) => m.maxRssKiB)))} MiB |`);
+        startRows.push(
+          `| ${label} | ${median(s.map((m) => m.wallMs)).toFixed(1)} ms | ${Math.min(...s.map((m) => m.wallMs)).toFixed(1)} ms | ${mib(median(s.map((m) => m.maxRssKiB)))} MiB |`,
+        );
       }
       return `Sizes: one run. MB = 10^6 bytes. gzip -6 is what a Docker layer costs; zstd -19 what a zstd layer costs.
 

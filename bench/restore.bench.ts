@@ -172,7 +172,24 @@ function download(port: number, dest: string, pki: ReturnType<typeof makePki>) {
 }
 
 function curl(port: number, pki: ReturnType<typeof makePki>): number {
-  const r = spawnSync("curl", ["-sS", "--http1.1", "-k", "--cert", pki.client.cert, "--key", pki.client.key, "-o", "/dev/null", "-w", "%{speed_download} %{size_download}", `https://127.0.0.1:${port}/${NAME}`], { encoding: "utf8" });
+  const r = spawnSync(
+    "curl",
+    [
+      "-sS",
+      "--http1.1",
+      "-k",
+      "--cert",
+      pki.client.cert,
+      "--key",
+      pki.client.key,
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{speed_download} %{size_download}",
+      `https://127.0.0.1:${port}/${NAME}`,
+    ],
+    { encoding: "utf8" },
+  );
   const [speed, size] = r.stdout.trim().split(" ").map(Number);
   if (size !== SIZE) throw new Error(`curl got ${size} bytes: ${r.stderr}`);
   return speed! / 1e6;
@@ -212,8 +229,12 @@ const bench: Bench = {
       unzipRss.push(m.maxRssKiB);
     }
     rmSync(join(WORK, "unzip"), { recursive: true, force: true });
-    extractRows.push(`| \`serve\` start until listening (extract, CRC, fsync, rename) | ${serveTimes.map((t) => (t / 1000).toFixed(2)).join(" / ")} s | ${mbps(SIZE, median(serveTimes))} MB/s | ${mib(Math.max(...serveRss))} MiB |`);
-    extractRows.push(`| \`unzip -o -q\` (CRC, no fsync) | ${unzipTimes.map((t) => (t / 1000).toFixed(2)).join(" / ")} s | ${mbps(SIZE, median(unzipTimes))} MB/s | ${mib(Math.max(...unzipRss))} MiB |`);
+    extractRows.push(
+      `| \`serve\` start until listening (extract, CRC, fsync, rename) | ${serveTimes.map((t) => (t / 1000).toFixed(2)).join(" / ")} s | ${mbps(SIZE, median(serveTimes))} MB/s | ${mib(Math.max(...serveRss))} MiB |`,
+    );
+    extractRows.push(
+      `| \`unzip -o -q\` (CRC, no fsync) | ${unzipTimes.map((t) => (t / 1000).toFixed(2)).join(" / ")} s | ${mbps(SIZE, median(unzipTimes))} MB/s | ${mib(Math.max(...unzipRss))} MiB |`,
+    );
 
     // 2. transfers: a fresh serve of the raw file (no zip: serving only), and nginx on the same file.
     const raw = join(serveBackup, NAME);

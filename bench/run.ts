@@ -35,7 +35,10 @@ for (const topic of topics) {
   writeFileSync(join(outDir, `${topic}.md`), `## ${mod.default.title}\n\n_Run ${new Date().toISOString().slice(0, 16)}Z._\n\n${body.trim()}\n`);
 }
 
-const sections = readdirSync(outDir).filter((f) => f.endsWith(".md")).sort().map((f) => readFileSync(join(outDir, f), "utf8"));
+const sections = readdirSync(outDir)
+  .filter((f) => f.endsWith(".md"))
+  .sort()
+  .map((f) => readFileSync(join(outDir, f), "utf8"));
 const cpu = cpus()[0]?.model ?? "unknown";
 const header = `# Benchmarks
 

@@ -33,7 +33,20 @@ function timed(cmd: string[], env: Record<string, string | undefined> = process.
 }
 
 function curl(g: ReturnType<typeof gateway>, args: string[]): string[] {
-  return ["curl", "-sS", "-f", "--cacert", g.caFile, "--aws-sigv4", `aws:amz:${g.region}:s3`, "--user", `${g.accessKey}:${g.secretKey}`, "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", ...args];
+  return [
+    "curl",
+    "-sS",
+    "-f",
+    "--cacert",
+    g.caFile,
+    "--aws-sigv4",
+    `aws:amz:${g.region}:s3`,
+    "--user",
+    `${g.accessKey}:${g.secretKey}`,
+    "-H",
+    "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+    ...args,
+  ];
 }
 
 const bench: Bench = {
@@ -59,7 +72,9 @@ const bench: Bench = {
       // The worker compiled as the product is (bytecode, one executable): running it from TypeScript
       // would add the transpiler's start-up (~45 ms) that no operator ever pays.
       const worker = join(dir, "s3-worker");
-      const built = spawnSync(process.execPath, ["build", "--compile", "--bytecode", "--minify-syntax", "--outfile", worker, join(import.meta.dir, "s3.worker.ts")], { encoding: "utf8" });
+      const built = spawnSync(process.execPath, ["build", "--compile", "--bytecode", "--minify-syntax", "--outfile", worker, join(import.meta.dir, "s3.worker.ts")], {
+        encoding: "utf8",
+      });
       if (built.status !== 0) throw new Error(`bun build of the s3 worker failed: ${built.stderr}`);
       const runs: Record<"curlUp" | "curlDown" | "curlDurable" | "oursUp" | "oursDown", Run[]> = { curlUp: [], curlDown: [], curlDurable: [], oursUp: [], oursDown: [] };
       const inner = { up: [] as number[], down: [] as number[] };
@@ -86,8 +101,8 @@ const bench: Bench = {
         };
         // Who goes first alternates: the gateway's background work after a write (bluestore, RocksDB)
         // otherwise always lands on the same side.
-        if (round % 2 === 1) (curlRound(), oursRound());
-        else (oursRound(), curlRound());
+        if (round % 2 === 1) curlRound(), oursRound();
+        else oursRound(), curlRound();
       }
       const loadEnd = loadavg()[0]!.toFixed(1);
       const med = (rs: Run[]): Run => ({ seconds: median(rs.map((r) => r.seconds)), rssKiB: Math.max(...rs.map((r) => r.rssKiB)) });

@@ -45,7 +45,11 @@ async function round(etcd: EtcdServer, work: string, engines: [string, string | 
   const ours: Row[] = engines.map(([label]) => ({ label, runs: [] }));
   for (let i = 0; i < runs; i++) {
     rmSync(raw, { force: true });
-    ctl.runs.push(measure(["etcdctl", "--endpoints", etcd.endpoint, "--cacert", etcd.pki.ca, "--cert", etcd.pki.client.cert, "--key", etcd.pki.client.key, "snapshot", "save", raw], { env: { PATH: process.env.PATH, ETCDCTL_API: "3" } }));
+    ctl.runs.push(
+      measure(["etcdctl", "--endpoints", etcd.endpoint, "--cacert", etcd.pki.ca, "--cert", etcd.pki.client.cert, "--key", etcd.pki.client.key, "snapshot", "save", raw], {
+        env: { PATH: process.env.PATH, ETCDCTL_API: "3" },
+      }),
+    );
     engines.forEach(([, engine], j) => {
       rmSync(join(backup, "bench.zip"), { force: true });
       const env: Record<string, string | undefined> = { PATH: process.env.PATH, RKE_TOOLS_BACKUP_DIR: backup, RKE_TOOLS_KUBERNETES_DIR: kube };
@@ -60,7 +64,12 @@ async function round(etcd: EtcdServer, work: string, engines: [string, string | 
 
 /** Size of a zip of `raw` written by Python's zipfile at deflate level 6 (zlib, the reference). */
 function deflate6Zip(raw: string, out: string): number {
-  const r = spawnSync("python3", ["-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[2],'w',zipfile.ZIP_DEFLATED,compresslevel=6); z.write(sys.argv[1],'/backup/bench'); z.close()", raw, out]);
+  const r = spawnSync("python3", [
+    "-c",
+    "import zipfile,sys; z=zipfile.ZipFile(sys.argv[2],'w',zipfile.ZIP_DEFLATED,compresslevel=6); z.write(sys.argv[1],'/backup/bench'); z.close()",
+    raw,
+    out,
+  ]);
   if (r.status !== 0) throw new Error(`python zip failed: ${r.stderr}`);
   return statSync(out).size;
 }
@@ -91,7 +100,9 @@ const bench: Bench = {
       const four = await round(etcd, work, [engines[0]!], RUNS);
       const base4 = median(four.ctl.runs.map((m) => m.wallMs));
 
-      const sizeRows = one.ours.map((r) => `| ${r.label} | ${r.zipBytes!.toLocaleString("en-US")} | ${(r.zipBytes! / ref).toFixed(3)}× | ${(one.rawBytes / r.zipBytes!).toFixed(2)} |`);
+      const sizeRows = one.ours.map(
+        (r) => `| ${r.label} | ${r.zipBytes!.toLocaleString("en-US")} | ${(r.zipBytes! / ref).toFixed(3)}× | ${(one.rawBytes / r.zipBytes!).toFixed(2)} |`,
+      );
       return `Database: ${(one.rawBytes / 1e9).toFixed(2)} GB snapshot of 64 KiB k8s-like values (test/support/etcd.ts, filled in ${fill1.toFixed(0)} s),
 then ${(four.rawBytes / 1e9).toFixed(2)} GB (filled in ${fill4.toFixed(0)} s more). etcd 3.4 with client-certificate TLS on loopback, on the same
 2 cores as the client. Runs alternate etcdctl and ours, ${RUNS} each at both sizes; wall time, CPU (user + system,

@@ -22,7 +22,9 @@ const bench: Bench = {
     ];
     for (const [label, cmd] of cases) {
       const s = series(cmd);
-      rows.push(`| \`${label}\` | ${median(s.map((m) => m.wallMs)).toFixed(1)} ms | ${Math.min(...s.map((m) => m.wallMs)).toFixed(1)} ms | ${mib(median(s.map((m) => m.maxRssKiB)))} MiB |`);
+      rows.push(
+        `| \`${label}\` | ${median(s.map((m) => m.wallMs)).toFixed(1)} ms | ${Math.min(...s.map((m) => m.wallMs)).toFixed(1)} ms | ${mib(median(s.map((m) => m.maxRssKiB)))} MiB |`,
+      );
     }
     return `Median of ${RUNS} runs each (after one warm-up), wall time including process spawn, max RSS from GNU time.
 Goal (issue 2): ≤ 25 ms and ≤ 40 MB. The original Go binary: 8.7 ms mean, 7.8 MB (docs/contract.md §o-13).

@@ -41,7 +41,9 @@ async function ensureSnapshots(): Promise<string[]> {
       if (r.code !== 0) throw new Error(`etcdctl snapshot save: ${r.stderr}`);
       const name = `s${s.bytes / MiB}m`;
       mkdirSync(join(paths[i]!, "..", "..", "zip"), { recursive: true });
-      await writeGoZip(join(paths[i]!, "..", "..", "zip", `${name}.zip`), [{ name: `/backup/${name}`, data: Bun.file(paths[i]!).stream() as unknown as AsyncIterable<Uint8Array> }]);
+      await writeGoZip(join(paths[i]!, "..", "..", "zip", `${name}.zip`), [
+        { name: `/backup/${name}`, data: Bun.file(paths[i]!).stream() as unknown as AsyncIterable<Uint8Array> },
+      ]);
       writeFileSync(`${paths[i]}.done`, "");
     }
   } finally {
@@ -65,7 +67,9 @@ const bench: Bench = {
       const zipDir = join(rawDir, "..", "zip");
       mkdirSync(zipDir, { recursive: true });
       const ref = JSON.parse(Bun.spawnSync(["etcdctl", "snapshot", "status", "-w", "json", raw], { env: ENV }).stdout.toString());
-      const ours = JSON.parse(Bun.spawnSync([BIN, "etcd-backup", "verify", "--name", name, "--output", "json"], { env: { ...ENV, RKE_TOOLS_BACKUP_DIR: rawDir } }).stdout.toString())[0].database.status;
+      const ours = JSON.parse(
+        Bun.spawnSync([BIN, "etcd-backup", "verify", "--name", name, "--output", "json"], { env: { ...ENV, RKE_TOOLS_BACKUP_DIR: rawDir } }).stdout.toString(),
+      )[0].database.status;
       const same = JSON.stringify(ours) === JSON.stringify(ref);
       const cmds: [string, string[], Record<string, string | undefined>][] = [
         ["`etcdctl snapshot status` (raw file)", ["etcdctl", "snapshot", "status", "-w", "json", raw], ENV],

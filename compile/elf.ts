@@ -11,20 +11,54 @@ export const PT_DYNAMIC = 2;
 export const PT_INTERP = 3;
 
 export const DT = {
-  NULL: 0, NEEDED: 1, HASH: 4, STRTAB: 5, SYMTAB: 6, RELA: 7, STRSZ: 10, RPATH: 15, JMPREL: 23, RUNPATH: 29,
-  GNU_HASH: 0x6ffffef5, VERSYM: 0x6ffffff0, VERDEF: 0x6ffffffc, VERNEED: 0x6ffffffe,
+  NULL: 0,
+  NEEDED: 1,
+  HASH: 4,
+  STRTAB: 5,
+  SYMTAB: 6,
+  RELA: 7,
+  STRSZ: 10,
+  RPATH: 15,
+  JMPREL: 23,
+  RUNPATH: 29,
+  GNU_HASH: 0x6ffffef5,
+  VERSYM: 0x6ffffff0,
+  VERDEF: 0x6ffffffc,
+  VERNEED: 0x6ffffffe,
 } as const;
 
 /** Dynamic tags whose value is the address of one section, so the two must agree. */
 export const DYNAMIC_SECTION: ReadonlyArray<[tag: number, section: string]> = [
-  [DT.STRTAB, ".dynstr"], [DT.SYMTAB, ".dynsym"], [DT.HASH, ".hash"], [DT.GNU_HASH, ".gnu.hash"],
-  [DT.VERSYM, ".gnu.version"], [DT.VERDEF, ".gnu.version_d"], [DT.VERNEED, ".gnu.version_r"],
-  [DT.RELA, ".rela.dyn"], [DT.JMPREL, ".rela.plt"],
+  [DT.STRTAB, ".dynstr"],
+  [DT.SYMTAB, ".dynsym"],
+  [DT.HASH, ".hash"],
+  [DT.GNU_HASH, ".gnu.hash"],
+  [DT.VERSYM, ".gnu.version"],
+  [DT.VERDEF, ".gnu.version_d"],
+  [DT.VERNEED, ".gnu.version_r"],
+  [DT.RELA, ".rela.dyn"],
+  [DT.JMPREL, ".rela.plt"],
 ];
 
-export interface Segment { type: number; offset: number; vaddr: number; filesz: number; memsz: number }
-export interface Section { name: string; type: number; addr: number; offset: number; size: number }
-export interface DynEntry { tag: number; value: number; /** file offset of the entry */ at: number }
+export interface Segment {
+  type: number;
+  offset: number;
+  vaddr: number;
+  filesz: number;
+  memsz: number;
+}
+export interface Section {
+  name: string;
+  type: number;
+  addr: number;
+  offset: number;
+  size: number;
+}
+export interface DynEntry {
+  tag: number;
+  value: number /** file offset of the entry */;
+  at: number;
+}
 
 export interface Elf {
   machine: "x86-64" | "aarch64";
@@ -65,14 +99,19 @@ export function parseElf(buf: Uint8Array): Elf {
   if (!machine) throw bad(`machine ${v.getUint16(18, true)} is neither x86-64 nor aarch64`);
   const u64 = (at: number) => Number(v.getBigUint64(at, true));
 
-  const phoff = u64(32), phentsize = v.getUint16(54, true), phnum = v.getUint16(56, true);
+  const phoff = u64(32),
+    phentsize = v.getUint16(54, true),
+    phnum = v.getUint16(56, true);
   const segments: Segment[] = [];
   for (let i = 0; i < phnum; i++) {
     const p = phoff + i * phentsize;
     segments.push({ type: v.getUint32(p, true), offset: u64(p + 8), vaddr: u64(p + 16), filesz: u64(p + 32), memsz: u64(p + 40) });
   }
 
-  const shoff = u64(40), shentsize = v.getUint16(58, true), shnum = v.getUint16(60, true), shstrndx = v.getUint16(62, true);
+  const shoff = u64(40),
+    shentsize = v.getUint16(58, true),
+    shnum = v.getUint16(60, true),
+    shstrndx = v.getUint16(62, true);
   const raw = Array.from({ length: shnum }, (_, i) => {
     const s = shoff + i * shentsize;
     return { nameAt: v.getUint32(s, true), type: v.getUint32(s + 4, true), addr: u64(s + 16), offset: u64(s + 24), size: u64(s + 32) };

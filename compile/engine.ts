@@ -50,7 +50,13 @@ export function engineRun(engine: Engine, args: string[], what: string, opts: { 
 }
 
 export function lastLine(s: string): string {
-  return s.trim().split("\n").filter((l) => l.trim() !== "").pop() ?? "";
+  return (
+    s
+      .trim()
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .pop() ?? ""
+  );
 }
 
 export function imageExists(engine: Engine, ref: string): boolean {

@@ -37,12 +37,12 @@ const NC_WRAPPER = [
   "#!/bin/bash",
   "# ncat as busybox nc: the program of -e looked up on PATH; ncat kept off PID 1",
   "a=()",
-  'while [ $# -gt 0 ]; do',
+  "while [ $# -gt 0 ]; do",
   '  if [ "$1" = -e ] && [ $# -gt 1 ]; then a+=(-e "$(type -P "$2" || echo "$2")"); shift 2; else a+=("$1"); shift; fi',
   "done",
   'ncat "${a[@]}" <&0 & c=$!',
   'trap "kill \\$c 2>/dev/null" TERM INT',
-  'wait $c',
+  "wait $c",
 ];
 
 /**
@@ -122,7 +122,12 @@ export function testBase(engine: Engine, opts: { cacheDir?: string; labels?: Rec
     const r = spawnSync("mmdebstrap", args, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
     if (r.status !== 0) {
       rmSync(part, { force: true });
-      const last = (r.stderr ?? "").trim().split("\n").filter((l) => l.startsWith("E:")).pop() ?? `exit ${r.status}`;
+      const last =
+        (r.stderr ?? "")
+          .trim()
+          .split("\n")
+          .filter((l) => l.startsWith("E:"))
+          .pop() ?? `exit ${r.status}`;
       throw new Error(`Cannot make the test base: mmdebstrap failed: ${last}`);
     }
     renameSync(part, tar);
@@ -131,7 +136,7 @@ export function testBase(engine: Engine, opts: { cacheDir?: string; labels?: Rec
   let imported = false;
   if (!imageExists(engine, ref)) {
     const labels = Object.entries(opts.labels ?? {}).map(([k, v]) => `--change=LABEL ${k}=${v}`);
-    engineRun(engine, ["import", ...labels, "--change=CMD [\"/bin/bash\"]", tar, ref], `importing the test base ${tar}`);
+    engineRun(engine, ["import", ...labels, '--change=CMD ["/bin/bash"]', tar, ref], `importing the test base ${tar}`);
     imported = true;
   }
   return { ref, tar, made, imported };

@@ -21,8 +21,7 @@ export function parseArchiveFormat(value: string, flag = "--archive-format"): Ar
   throw new RkeToolsError(ErrorCode.InvalidInput, `invalid value ${JSON.stringify(value)} for ${flag}: must be one of ${ARCHIVE_FORMATS.join(", ")}`);
 }
 
-export const contentTypeOf = (format: ArchiveFormat) =>
-  format === "zip" ? "application/zip" : format === "tar.gz" ? "application/gzip" : "application/zstd";
+export const contentTypeOf = (format: ArchiveFormat) => (format === "zip" ? "application/zip" : format === "tar.gz" ? "application/gzip" : "application/zstd");
 
 /** The format a file name's suffix names (`x.tar.gz` → "tar.gz"); a bare suffix (`.zip`) names none. */
 export function formatOfFileName(fileName: string): ArchiveFormat | undefined {

@@ -85,17 +85,11 @@ export async function readTar(source: AsyncIterable<Uint8Array>, opts: ReadTarOp
   return headers;
 }
 
-
 /**
  * Streams the entry named `entryName` into `sink` and reads the rest of the archive; returns its
  * header, or undefined when the archive has no such entry. Commit the sink only after this returns.
  */
-export async function extractTarEntry(
-  source: AsyncIterable<Uint8Array>,
-  entryName: string,
-  sink: ArchiveSink,
-  opts: ReadTarOptions,
-): Promise<TarEntryHeader | undefined> {
+export async function extractTarEntry(source: AsyncIterable<Uint8Array>, entryName: string, sink: ArchiveSink, opts: ReadTarOptions): Promise<TarEntryHeader | undefined> {
   let found: TarEntryHeader | undefined;
   await readTar(source, opts, async (header, body) => {
     if (found || !sameEntryName(header.name, entryName)) return;

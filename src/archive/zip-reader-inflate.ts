@@ -29,15 +29,9 @@ export interface PumpOptions {
  * valid during the call. When `onChunk` returns a promise, reading pauses until it settles.
  * Throws E_ARCHIVE for a corrupt, truncated or oversized entry; E_ABORTED when `signal` fires.
  */
-export async function pumpEntry(
-  zip: ZipReader,
-  entry: ZipEntry,
-  onChunk: (chunk: Uint8Array) => void | Promise<void>,
-  opts: PumpOptions = {},
-): Promise<{ bytes: number }> {
+export async function pumpEntry(zip: ZipReader, entry: ZipEntry, onChunk: (chunk: Uint8Array) => void | Promise<void>, opts: PumpOptions = {}): Promise<{ bytes: number }> {
   const start = await zip.dataStart(entry);
-  const fail = (why: string, cause?: unknown) =>
-    new RkeToolsError(ErrorCode.Archive, `zip: entry ${entry.name} of ${zip.path} ${why}`, cause === undefined ? {} : { cause });
+  const fail = (why: string, cause?: unknown) => new RkeToolsError(ErrorCode.Archive, `zip: entry ${entry.name} of ${zip.path} ${why}`, cause === undefined ? {} : { cause });
 
   let n = 0;
   let crc = 0;

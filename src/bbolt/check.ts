@@ -55,7 +55,18 @@ export async function checkBolt(path: string, opts: { signal?: AbortSignal; fd?:
 
 async function check(file: PageFile, signal?: AbortSignal): Promise<BoltCheck> {
   const problems = new Problems();
-  const report: BoltCheck = { path: file.path, ok: false, pageSize: 0, pages: 0, freelist: "not kept", freePages: 0, trailingBytes: 0, buckets: [], problems: problems.list, moreProblems: 0 };
+  const report: BoltCheck = {
+    path: file.path,
+    ok: false,
+    pageSize: 0,
+    pages: 0,
+    freelist: "not kept",
+    freePages: 0,
+    trailingBytes: 0,
+    buckets: [],
+    problems: problems.list,
+    moreProblems: 0,
+  };
   const finish = () => {
     report.moreProblems = problems.more;
     report.ok = problems.count === 0;
@@ -70,7 +81,10 @@ async function check(file: PageFile, signal?: AbortSignal): Promise<BoltCheck> {
   const bytes = hwm * file.pageSize;
   if (file.size < bytes) {
     const page = Math.floor(file.size / file.pageSize);
-    problems.add(`page ${page} (offset ${page * file.pageSize})`, `the file ends at byte ${file.size}, but meta page ${chosen.index} says the database is ${hwm} pages (${bytes} bytes): truncated`);
+    problems.add(
+      `page ${page} (offset ${page * file.pageSize})`,
+      `the file ends at byte ${file.size}, but meta page ${chosen.index} says the database is ${hwm} pages (${bytes} bytes): truncated`,
+    );
     return finish();
   }
   report.trailingBytes = file.size - bytes;

@@ -29,11 +29,8 @@ type ValueOf<F> = F extends FlagBase<FlagKind, infer V> ? V : never;
 /** Values parsed for a list of flags, keyed by flag name. */
 export type FlagValues<F extends readonly Flag[]> = { [K in F[number] as K["name"]]: ValueOf<K> };
 
-export const stringFlag = <const N extends string>(
-  name: N,
-  usage: string,
-  opts: { env?: string; default?: string; hideDefault?: boolean } = {},
-) => ({ kind: "string", name, usage, env: opts.env, default: opts.default ?? "", hideDefault: opts.hideDefault }) as const satisfies StringFlag;
+export const stringFlag = <const N extends string>(name: N, usage: string, opts: { env?: string; default?: string; hideDefault?: boolean } = {}) =>
+  ({ kind: "string", name, usage, env: opts.env, default: opts.default ?? "", hideDefault: opts.hideDefault }) as const satisfies StringFlag;
 
 export const boolFlag = <const N extends string>(name: N, usage: string, opts: { env?: string } = {}) =>
   ({ kind: "bool", name, usage, env: opts.env, default: false as boolean }) as const satisfies BoolFlag;

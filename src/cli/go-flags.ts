@@ -77,11 +77,7 @@ function fromEnv(flag: Flag, env: Record<string, string | undefined>): unknown {
   }
 }
 
-export function parseGoFlags<const F extends readonly Flag[]>(
-  argv: readonly string[],
-  flags: F,
-  env: Record<string, string | undefined> = process.env,
-): ParsedFlags<F> {
+export function parseGoFlags<const F extends readonly Flag[]>(argv: readonly string[], flags: F, env: Record<string, string | undefined> = process.env): ParsedFlags<F> {
   const byName = new Map<string, Flag>(flags.map((f) => [f.name, f]));
   const values: Record<string, unknown> = {};
   for (const f of flags) values[f.name] = fromEnv(f, env) ?? f.default;

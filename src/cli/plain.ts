@@ -12,10 +12,7 @@ export interface PlainContext {
   signal: AbortSignal;
 }
 
-export async function runPlain(
-  body: (ctx: PlainContext) => Promise<number | void> | number | void,
-  ctx: PlainContext,
-): Promise<number> {
+export async function runPlain(body: (ctx: PlainContext) => Promise<number | void> | number | void, ctx: PlainContext): Promise<number> {
   try {
     return (await body(ctx)) ?? 0;
   } catch (e) {

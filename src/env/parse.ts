@@ -13,7 +13,11 @@ export function port(min: 0 | 1): (raw: string) => number {
 }
 
 /** A comma-separated list; empty items are dropped. */
-export const list = (raw: string): string[] => raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+export const list = (raw: string): string[] =>
+  raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 
 /** An http(s) URL, without trailing slashes. */
 export function url(raw: string): string {

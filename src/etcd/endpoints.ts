@@ -15,7 +15,10 @@ export interface Endpoint {
 }
 
 export function parseEndpoints(list: string, flag = "--endpoints"): Endpoint[] {
-  const parts = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const parts = list
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (parts.length === 0) throw invalid(flag, list, "no endpoint given");
   return parts.map((p) => parseEndpoint(p, flag));
 }

@@ -97,7 +97,10 @@ function fetchMessage(e: unknown): string {
 
 /** A short text of a non-JSON error body: tags dropped, whitespace collapsed, at most 200 characters. */
 function shortText(text: string): string {
-  const line = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  const line = text
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 

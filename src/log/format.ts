@@ -14,7 +14,6 @@ export interface LogRecord {
   fields: Record<string, string>;
 }
 
-
 /** logrus TextFormatter.needsQuoting. */
 function needsQuoting(s: string): boolean {
   return !/^[A-Za-z0-9\-._/@^+]*$/.test(s);
@@ -82,12 +81,7 @@ export function formatText(r: LogRecord): string {
 }
 
 export function formatJson(r: LogRecord): string {
-  const entries: [string, string][] = [
-    ...withoutClashes(r.fields),
-    ["level", r.level],
-    ["msg", r.msg],
-    ["time", rfc3339(r.time)],
-  ];
+  const entries: [string, string][] = [...withoutClashes(r.fields), ["level", r.level], ["msg", r.msg], ["time", rfc3339(r.time)]];
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify(Object.fromEntries(entries)) + "\n";
 }

@@ -9,7 +9,12 @@ import { Logger } from "./logger.ts";
 
 /** Read leniently here (anything but `json` is text): a bad value must not stop the logger itself. */
 export const LOG_FORMAT = knob({
-  name: "RKE_TOOLS_LOG_FORMAT", audience: "operator", readBy: "every tool", shows: "`text`", fallback: "text", parse: text,
+  name: "RKE_TOOLS_LOG_FORMAT",
+  audience: "operator",
+  readBy: "every tool",
+  shows: "`text`",
+  fallback: "text",
+  parse: text,
   describe: "`json` makes every tool log JSON lines from its first line on; also the default of etcd-backup's `--log-format`",
 });
 export function loggerFromEnv(env: Env): Logger {

@@ -62,7 +62,10 @@ export class Progress {
   private readonly cancel: () => void;
   private stopped = false;
 
-  private constructor(private readonly opts: ProgressOptions, private readonly policy: ProgressPolicy) {
+  private constructor(
+    private readonly opts: ProgressOptions,
+    private readonly policy: ProgressPolicy,
+  ) {
     this.started = policy.clock.now();
     this.cancel = policy.clock.every(policy.intervalMs, () => this.report());
   }

@@ -50,8 +50,7 @@ export interface Target {
 /** URL of `key` in the bucket (or of the bucket itself when `key` is undefined), with `query`. */
 export function objectUrl(t: Target, key: string | undefined, query: Record<string, string> = {}): URL {
   const path = key === undefined ? "" : encodeKey(key);
-  const base =
-    t.addressing === "virtual-host" ? `${t.scheme}://${t.bucket}.${t.host}/${path}` : `${t.scheme}://${t.host}/${encodeURIComponent(t.bucket)}/${path}`;
+  const base = t.addressing === "virtual-host" ? `${t.scheme}://${t.bucket}.${t.host}/${path}` : `${t.scheme}://${t.host}/${encodeURIComponent(t.bucket)}/${path}`;
   const url = new URL(base);
   const qs = Object.entries(query)
     .map(([k, v]) => (v === "" ? `${encodeURIComponent(k)}=` : `${encodeURIComponent(k)}=${encodeURIComponent(v)}`))

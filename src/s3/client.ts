@@ -144,7 +144,7 @@ export class S3Client {
         const raw = text(c, "Key");
         last = raw;
         const modified = text(c, "LastModified");
-        yield { key: encoded ? queryUnescape(raw) ?? raw : raw, size: Number(text(c, "Size") || 0), lastModified: modified ? new Date(modified) : undefined };
+        yield { key: encoded ? (queryUnescape(raw) ?? raw) : raw, size: Number(text(c, "Size") || 0), lastModified: modified ? new Date(modified) : undefined };
       }
       if (text(result, "IsTruncated") !== "true") return;
       token = v1 ? text(result, "NextMarker") || last : text(result, "NextContinuationToken");

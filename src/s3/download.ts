@@ -88,7 +88,10 @@ export async function downloadSnapshot(client: S3Client, name: string, backupDir
         }
       },
       { ...(opts.retry ?? DEFAULT_DOWNLOAD_RETRY), retryOn: (e) => isTransient(e) },
-      { signal: opts.signal, onRetry: (e, attempt, ms) => log.warn(`download of [${key}] interrupted, resuming at byte ${file.written} in ${Math.round(ms)}ms`, { attempt, error: messageOf(e) }) },
+      {
+        signal: opts.signal,
+        onRetry: (e, attempt, ms) => log.warn(`download of [${key}] interrupted, resuming at byte ${file.written} in ${Math.round(ms)}ms`, { attempt, error: messageOf(e) }),
+      },
     );
     clearInterval(syncing);
     progress?.stop();
@@ -104,7 +107,9 @@ export async function downloadSnapshot(client: S3Client, name: string, backupDir
     await hashing?.catch(() => {});
     await file.abort();
     if (e instanceof S3RequestError && e.status === 412) {
-      throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] was replaced during the download (ETag ${head.etag} no longer matches); try again`, { cause: e });
+      throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] was replaced during the download (ETag ${head.etag} no longer matches); try again`, {
+        cause: e,
+      });
     }
     if (e instanceof RkeToolsError && (e.code === ErrorCode.Aborted || e.message.startsWith("failed to download"))) throw e;
     throw new RkeToolsError(e instanceof RkeToolsError ? e.code : ErrorCode.S3, `Unable to download backup file for [${key}]: ${messageOf(e)}`, { cause: e });

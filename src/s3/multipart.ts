@@ -115,9 +115,7 @@ export async function multipartUpload(client: S3Client, path: string, key: strin
     if (opts.signal?.aborted) throw abortError(opts.signal);
     if (failed.signal.aborted) throw failed.signal.reason;
     const body =
-      "<CompleteMultipartUpload>" +
-      etags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`).join("") +
-      "</CompleteMultipartUpload>";
+      "<CompleteMultipartUpload>" + etags.map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`).join("") + "</CompleteMultipartUpload>";
     const res = await client.request("POST", key, { query: { uploadId }, headers: { "Content-Type": "application/xml" }, body, signal: opts.signal, timeoutMs: 10 * 60_000 });
     const answer = await res.text();
     // S3 may answer 200 and still fail the completion, with an <Error> body.

@@ -80,7 +80,9 @@ export class PartWatchdog {
       const limit = this.limitFor(run.bytes);
       if (limit === undefined || t - run.started <= limit || run.ctl.signal.aborted) continue;
       const mbs = ((this.slowest ?? 0) * 1000) / 1e6;
-      run.ctl.abort(new RkeToolsError(ErrorCode.Http, `stalled: not done after ${Math.round((t - run.started) / 1000)}s while the other parts went at ${mbs.toFixed(1)} MB/s or faster`));
+      run.ctl.abort(
+        new RkeToolsError(ErrorCode.Http, `stalled: not done after ${Math.round((t - run.started) / 1000)}s while the other parts went at ${mbs.toFixed(1)} MB/s or faster`),
+      );
       stalled++;
     }
     return stalled;

@@ -41,10 +41,7 @@ export async function* openUploads(client: S3Client, prefix: string, opts: { sig
 }
 
 /** Aborts the stale uploads of snapshot archives under the folder; returns the keys whose upload was aborted. */
-export async function abortStaleUploads(
-  client: S3Client,
-  opts: { nowMs?: number; olderThanMs?: number; log?: Logger; signal?: AbortSignal } = {},
-): Promise<string[]> {
+export async function abortStaleUploads(client: S3Client, opts: { nowMs?: number; olderThanMs?: number; log?: Logger; signal?: AbortSignal } = {}): Promise<string[]> {
   const log = opts.log ?? client.log ?? silentLogger;
   const folder = client.config.folder;
   const cutoff = (opts.nowMs ?? Date.now()) - (opts.olderThanMs ?? STALE_UPLOAD_AGE_MS);

@@ -75,7 +75,9 @@ export async function uploadSnapshot(client: S3Client, archivePath: string, key:
   try {
     size = (await stat(archivePath)).size;
   } catch (e) {
-    throw fail(new RkeToolsError(ErrorCode.NotFound, `Cannot read ${archivePath}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : messageOf(e)}`, { cause: e }));
+    throw fail(
+      new RkeToolsError(ErrorCode.NotFound, `Cannot read ${archivePath}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : messageOf(e)}`, { cause: e }),
+    );
   }
 
   // As the original: an error here means "we cannot tell", and the upload goes ahead.

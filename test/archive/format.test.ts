@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { detectArchiveFormat, formatFromMagic, parseArchiveFormat } from "../../src/archive/format.ts";
 import { tempDir } from "./tar-helpers.ts";
 
-
 describe("archive formats by value", () => {
   test("--archive-format values", () => {
     expect(parseArchiveFormat("tar.zst")).toBe("tar.zst");

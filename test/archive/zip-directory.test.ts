@@ -93,7 +93,10 @@ describe("readZipEntriesByRange", () => {
 
   test("a directory of 2,000 entries is refused by its end record's count, in one read (issue 19, item 11)", async () => {
     const path = join(dir, "many.zip");
-    await writeGoZip(path, Array.from({ length: 2_000 }, (_, i) => ({ name: `/backup/d${i}/`, data: new Uint8Array(0) })));
+    await writeGoZip(
+      path,
+      Array.from({ length: 2_000 }, (_, i) => ({ name: `/backup/d${i}/`, data: new Uint8Array(0) })),
+    );
     const r = fileRanges(path);
     await expect(readZipEntriesByRange(r.read, r.size, { label: "bucket/many.zip" })).rejects.toThrow(
       "Cannot read archive bucket/many.zip: it holds 2000 entries; a snapshot archive holds the snapshot and at most the state file",

@@ -61,7 +61,14 @@ describe("the original's Go layout", () => {
   ] as const) {
     test(`entries by exact absolute name, ${label}`, async () => {
       const zip = p(`go-${label.replace(/\W/g, "")}.zip`);
-      await writeGoZip(zip, [{ name: "/backup/snap1", data: snap }, { name: "/etc/kubernetes/snap1.rkestate", data: state, mode: 0o100644 }], opts);
+      await writeGoZip(
+        zip,
+        [
+          { name: "/backup/snap1", data: snap },
+          { name: "/etc/kubernetes/snap1.rkestate", data: state, mode: 0o100644 },
+        ],
+        opts,
+      );
       const r = await ZipReader.open(zip);
       try {
         expect(r.entries.map((e) => [e.name, e.uncompressedSize, e.mode])).toEqual([
@@ -81,7 +88,10 @@ describe("the original's Go layout", () => {
   }
 
   test("a missing entry gives the original's text", async () => {
-    await writeGoZip(p("two.zip"), [{ name: "/backup/a", data: snap }, { name: "/backup/b", data: snap }]);
+    await writeGoZip(p("two.zip"), [
+      { name: "/backup/a", data: snap },
+      { name: "/backup/b", data: snap },
+    ]);
     await expectArchiveError(extractEntryToFile(p("two.zip"), "/backup/c", p("c")), ErrorCode.Archive, /^File \[\/backup\/c\] not found in file \[.*two\.zip\]$/);
     noTempsLeft();
   });
@@ -89,7 +99,10 @@ describe("the original's Go layout", () => {
 
 describe("look-up by name", () => {
   test("a name is taken as is, or without its leading slash; never another entry (that is the snapshot layer's rule)", async () => {
-    await writeGoZip(p("renamed.zip"), [{ name: "/backup/old", data: snap }, { name: "/etc/kubernetes/old.rkestate", data: state }]);
+    await writeGoZip(p("renamed.zip"), [
+      { name: "/backup/old", data: snap },
+      { name: "/etc/kubernetes/old.rkestate", data: state },
+    ]);
     await expectArchiveError(extractEntryToFile(p("renamed.zip"), "/backup/new", p("new2")), ErrorCode.Archive, /not found/);
   });
 });
@@ -117,10 +130,15 @@ describeWith([hasCommand("python3", "apt-get install python3")], "archives from 
   test("relative names and stored entries (Python's zipfile)", async () => {
     const zip = p("py.zip");
     writeFileSync(p("payload"), snap);
-    execFileSync("python3", ["-c", `import zipfile,sys
+    execFileSync("python3", [
+      "-c",
+      `import zipfile,sys
 with zipfile.ZipFile(sys.argv[1], "w") as z:
     z.write(sys.argv[2], "backup/snap1", compress_type=zipfile.ZIP_STORED)
-    z.write(sys.argv[2], "etc/kubernetes/snap1.rkestate", compress_type=zipfile.ZIP_DEFLATED)`, zip, p("payload")]);
+    z.write(sys.argv[2], "etc/kubernetes/snap1.rkestate", compress_type=zipfile.ZIP_DEFLATED)`,
+      zip,
+      p("payload"),
+    ]);
     const r = await extractEntryToFile(zip, "/backup/snap1", p("py-snap1"));
     expect(r).toMatchObject({ exact: false, bytes: snap.length });
     expect(r.entry.method).toBe(0);
@@ -131,9 +149,15 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
 
   test("what go-zip.ts writes is a valid zip for Python, ZIP64 included", async () => {
     for (const zip of [p("go-UTC.zip"), p("go-ZIP64layout.zip")]) {
-      const out = execFileSync("python3", ["-c", `import zipfile,sys,hashlib
+      const out = execFileSync("python3", [
+        "-c",
+        `import zipfile,sys,hashlib
 z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None
-print(hashlib.sha256(z.read("/backup/snap1")).hexdigest())`, zip]).toString().trim();
+print(hashlib.sha256(z.read("/backup/snap1")).hexdigest())`,
+        zip,
+      ])
+        .toString()
+        .trim();
       expect(out).toBe(new Bun.CryptoHasher("sha256").update(snap).digest("hex"));
     }
   });
@@ -185,7 +209,11 @@ describe("what no snapshot archive holds (issue 19, item 11)", () => {
   const TOO_MANY = "a snapshot archive holds the snapshot and at most the state file";
 
   test("a third file is refused by every use of the reader", async () => {
-    await writeGoZip(p("three.zip"), [{ name: "/backup/snap1", data: snap }, { name: "/etc/kubernetes/snap1.rkestate", data: state }, { name: "/backup/x", data: state }]);
+    await writeGoZip(p("three.zip"), [
+      { name: "/backup/snap1", data: snap },
+      { name: "/etc/kubernetes/snap1.rkestate", data: state },
+      { name: "/backup/x", data: state },
+    ]);
     await expectArchiveError(ZipReader.open(p("three.zip")), ErrorCode.Archive, new RegExp(`^Cannot read archive .*three\\.zip: it holds more than 2 files; ${TOO_MANY}$`));
     await expectArchiveError(extractEntryToFile(p("three.zip"), "/backup/snap1", p("three-out")), ErrorCode.Archive, /more than 2 files/);
     noTempsLeft();
@@ -198,10 +226,20 @@ describe("what no snapshot archive holds (issue 19, item 11)", () => {
   });
 
   test("two entries of one name: refused, whichever spelling (issue 19, item 12)", async () => {
-    await writeGoZip(p("dup.zip"), [{ name: "/backup/snap1", data: snap }, { name: "/backup/snap1", data: state }]);
+    await writeGoZip(p("dup.zip"), [
+      { name: "/backup/snap1", data: snap },
+      { name: "/backup/snap1", data: state },
+    ]);
     await expectArchiveError(ZipReader.open(p("dup.zip")), ErrorCode.Archive, /: it holds two entries named backup\/snap1$/);
-    await writeGoZip(p("dup2.zip"), [{ name: "/etc/kubernetes/snap1.rkestate", data: state }, { name: "etc/kubernetes/snap1.rkestate", data: state }]);
-    await expectArchiveError(extractEntryToFile(p("dup2.zip"), "/etc/kubernetes/snap1.rkestate", p("dup2-out")), ErrorCode.Archive, /two entries named etc\/kubernetes\/snap1\.rkestate/);
+    await writeGoZip(p("dup2.zip"), [
+      { name: "/etc/kubernetes/snap1.rkestate", data: state },
+      { name: "etc/kubernetes/snap1.rkestate", data: state },
+    ]);
+    await expectArchiveError(
+      extractEntryToFile(p("dup2.zip"), "/etc/kubernetes/snap1.rkestate", p("dup2-out")),
+      ErrorCode.Archive,
+      /two entries named etc\/kubernetes\/snap1\.rkestate/,
+    );
     noTempsLeft();
   });
 

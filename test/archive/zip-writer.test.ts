@@ -62,13 +62,25 @@ describeWith([hasCommand("unzip", "apt-get install unzip"), hasCommand("python3"
     const data = Buffer.alloc(5 * 65536 + 123);
     for (let i = 0; i < data.length; i++) data[i] = (i % 97 === 0 ? (i * 13) & 0xff : 0x41 + (i % 26)) ^ ((i >> 12) & 3);
     const want = createHash("sha256").update(data).digest("hex");
-    const cases: [string, number, number][] = [["exact blocks", 65536, 65536], ["odd chunks", 65536, 1000], ["one small block", 1 << 20, 7777], ["tiny blocks", 40000, 3333]];
+    const cases: [string, number, number][] = [
+      ["exact blocks", 65536, 65536],
+      ["odd chunks", 65536, 1000],
+      ["one small block", 1 << 20, 7777],
+      ["tiny blocks", 40000, 3333],
+    ];
     for (const [label, blockSize, chunk] of cases) {
       async function* gen() {
         for (let o = 0; o < data.length; o += chunk) yield data.subarray(o, o + chunk);
       }
       const p = join(dir, `${label}.zip`);
-      await write(p, [["/backup/p", 0o600, gen()], ["/backup/empty", 0o600, new Uint8Array(0)]], parallelDeflater({ level: 6, blockSize, inFlight: 3 }));
+      await write(
+        p,
+        [
+          ["/backup/p", 0o600, gen()],
+          ["/backup/empty", 0o600, new Uint8Array(0)],
+        ],
+        parallelDeflater({ level: 6, blockSize, inFlight: 3 }),
+      );
       expect(unzipTest(p).code).toBe(0);
       const e = pyZip(p);
       expect([label, e[0]!.sha256, e[0]!.size, e[1]!.size]).toEqual([label, want, data.length, 0]);
@@ -85,7 +97,10 @@ describeWith([hasCommand("unzip", "apt-get install unzip"), hasCommand("python3"
       yield new Uint8Array(3 << 20);
       throw new Error("source broke");
     }
-    const e = await write(join(dir, "bad.zip"), [["/backup/bad", 0o600, bad()]], parallelDeflater({ level: 6 })).then(() => undefined, (x) => x);
+    const e = await write(join(dir, "bad.zip"), [["/backup/bad", 0o600, bad()]], parallelDeflater({ level: 6 })).then(
+      () => undefined,
+      (x) => x,
+    );
     expect((e as Error).message).toBe("source broke");
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -103,7 +118,14 @@ describeWith([hasCommand("unzip", "apt-get install unzip"), hasCommand("python3"
     async function* gen() {
       for (let i = 0; i < blocks; i++) yield block;
     }
-    await write(p, [["/backup/big", 0o600, gen()], ["/etc/kubernetes/big.rkestate", 0o600, new TextEncoder().encode("{}")]], parallelDeflater({ level: 1 }));
+    await write(
+      p,
+      [
+        ["/backup/big", 0o600, gen()],
+        ["/etc/kubernetes/big.rkestate", 0o600, new TextEncoder().encode("{}")],
+      ],
+      parallelDeflater({ level: 1 }),
+    );
     const t = unzipTest(p);
     expect(t.out).toContain("No errors detected");
     const e = pyZip(p);

@@ -103,8 +103,12 @@ describeWith(etcdComponents, "bbolt check and status on real etcd snapshots", ()
     db.writeUInt8(0xff, keyAt(db, b, 1).at); // the revision's high byte: above element 2
     const c = await check("branch-key.db", db);
     // Its child's first key is now below it, and element 2 is below it too: both lines name the page.
-    expect(c.lines[0]).toMatch(new RegExp(`^page \\d+ \\(offset \\d+\\): element 0: key 0x[0-9a-f]+ is below 0xff[0-9a-f]+, the lowest page ${b.id} \\(offset ${b.offset}\\) element 1 allows$`));
-    expect(c.lines).toContainEqual(expect.stringMatching(new RegExp(`^page ${b.id} \\(offset ${b.offset}\\): element 2: key 0x[0-9a-f]+ is out of order \\(after 0xff[0-9a-f]+\\)$`)));
+    expect(c.lines[0]).toMatch(
+      new RegExp(`^page \\d+ \\(offset \\d+\\): element 0: key 0x[0-9a-f]+ is below 0xff[0-9a-f]+, the lowest page ${b.id} \\(offset ${b.offset}\\) element 1 allows$`),
+    );
+    expect(c.lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^page ${b.id} \\(offset ${b.offset}\\): element 2: key 0x[0-9a-f]+ is out of order \\(after 0xff[0-9a-f]+\\)$`)),
+    );
   });
 
   test("a branch element pointing past the high-water mark", async () => {
@@ -112,7 +116,9 @@ describeWith(etcdComponents, "bbolt check and status on real etcd snapshots", ()
     const b = branch();
     db.writeBigUInt64LE(BigInt(hwm(db) + 5), b.offset + 16 + 8);
     const c = await check("past-hwm.db", db);
-    expect(c.lines).toContain(`page ${hwm(db) + 5}: is past the high-water mark (the database is pages 0-${hwm(db) - 1}), referenced from page ${b.id} (offset ${b.offset}) element 0`);
+    expect(c.lines).toContain(
+      `page ${hwm(db) + 5}: is past the high-water mark (the database is pages 0-${hwm(db) - 1}), referenced from page ${b.id} (offset ${b.offset}) element 0`,
+    );
   });
 
   test("two branch elements pointing at one page: referenced more than once", async () => {
@@ -154,7 +160,9 @@ describeWith(etcdComponents, "bbolt check and status on real etcd snapshots", ()
     const cut = Math.floor(snap.byteLength / 2);
     const c = await check("truncated.db", snap.subarray(0, cut));
     const page = Math.floor(cut / PS);
-    expect(c.lines).toEqual([`page ${page} (offset ${page * PS}): the file ends at byte ${cut}, but meta page 0 says the database is ${hwm(snap)} pages (${hwm(snap) * PS} bytes): truncated`]);
+    expect(c.lines).toEqual([
+      `page ${page} (offset ${page * PS}): the file ends at byte ${cut}, but meta page 0 says the database is ${hwm(snap)} pages (${hwm(snap) * PS} bytes): truncated`,
+    ]);
   });
 
   test("a missing bucket (its name changed in the root page)", async () => {

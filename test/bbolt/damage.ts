@@ -77,7 +77,7 @@ export function withFreelist(db: Buffer, free: number[]): Buffer {
     page.writeBigUInt64LE(BigInt(free.length), at);
     at += 8;
   } else page.writeUInt16LE(free.length, 10);
-  for (const id of [...free].sort((a, b) => a - b)) (page.writeBigUInt64LE(BigInt(id), at), (at += 8));
+  for (const id of [...free].sort((a, b) => a - b)) page.writeBigUInt64LE(BigInt(id), at), (at += 8);
   const out = Buffer.concat([db.subarray(0, mark * PS), page, db.subarray(db.byteLength - 32)]);
   setMeta64(out, 32, BigInt(mark)); // freelist
   setMeta64(out, 40, BigInt(mark + page.byteLength / PS)); // pgid

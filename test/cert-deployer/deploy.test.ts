@@ -254,7 +254,10 @@ describe("cert-deployer refusals and names the original could not handle", () =>
   test("non-numeric ETCD_UID, or -1 (RKE only checks non-zero): every certificate written, then one clear line (issue 19, item 8)", async () => {
     const reference = join(work, "minus-one-reference");
     expect((await runOurs(reference)).code).toBe(0);
-    for (const [label, uid] of [["bad-uid", "etcd"], ["minus-one", "-1"]] as const) {
+    for (const [label, uid] of [
+      ["bad-uid", "etcd"],
+      ["minus-one", "-1"],
+    ] as const) {
       const dir = join(work, label);
       const r = await runOurs(dir, { ETCD_UID: uid, ETCD_GID: "52035" });
       expect(r.code).toBe(1);

@@ -10,7 +10,7 @@ import { makePki } from "../support/pki.ts";
 import { declareSecret } from "../support/secrets.ts";
 import { startAzureApi, type AzureApi, type AzureWorld } from "../support/azure-api.ts";
 
-const SECRET = "s3cr3t-$(rm -rf /)-\"quoted\"";
+const SECRET = 's3cr3t-$(rm -rf /)-"quoted"';
 declareSecret(SECRET);
 const SUB = "11111111-2222-3333-4444-555555555555";
 const SUBNET = `/subscriptions/${SUB}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/vnet-a/subnets/subnet-a`;
@@ -95,8 +95,17 @@ describe("Azure cloud-config fix-up", () => {
     writeFileSync(file, JSON.stringify(rkeConfig({ vmType: "vmss", location: "northeurope" })));
     expect((await fixAzureCloudConfig(file, opts())).updated).toBe(true);
     const out = JSON.parse(readFileSync(file, "utf8"));
-    expect(out).toMatchObject({ location: "northeurope", resourceGroup: "vm-rg", subnetName: "subnet-a", vnetName: "vnet-a", vnetResourceGroup: "net-rg", securityGroupName: "nsg-a" });
-    expect(api.requests.map((r) => r.path)).toContain(`/subscriptions/${SUB}/resourceGroups/vm-rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss/virtualMachines/3/networkInterfaces/node-1-nic`);
+    expect(out).toMatchObject({
+      location: "northeurope",
+      resourceGroup: "vm-rg",
+      subnetName: "subnet-a",
+      vnetName: "vnet-a",
+      vnetResourceGroup: "net-rg",
+      securityGroupName: "nsg-a",
+    });
+    expect(api.requests.map((r) => r.path)).toContain(
+      `/subscriptions/${SUB}/resourceGroups/vm-rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss/virtualMachines/3/networkInterfaces/node-1-nic`,
+    );
   });
 
   test("values given in the config are kept and need no login", async () => {
@@ -175,7 +184,14 @@ describe("cloud-provider.sh (the executable, invoked by hand)", () => {
     writeFileSync(join(k8s, "cloud-config"), JSON.stringify(rkeConfig()));
     const plain = startAzureApi(world()); // the instance metadata service is plain HTTP on the link-local address
     try {
-      const env = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: pki.ca, RKE_TOOLS_KUBERNETES_DIR: k8s, RKE_TOOLS_AZURE_IMDS_URL: plain.url, RKE_TOOLS_AZURE_AAD_URL: api.url, RKE_TOOLS_AZURE_ARM_URL: api.url };
+      const env = {
+        PATH: process.env.PATH,
+        NODE_EXTRA_CA_CERTS: pki.ca,
+        RKE_TOOLS_KUBERNETES_DIR: k8s,
+        RKE_TOOLS_AZURE_IMDS_URL: plain.url,
+        RKE_TOOLS_AZURE_AAD_URL: api.url,
+        RKE_TOOLS_AZURE_ARM_URL: api.url,
+      };
       const r = await runTool("cloud-provider.sh", [], { env });
       expect(lastLine(r.stderr)).toMatch(/msg="Azure cloud config updated"/);
       expect(r.code).toBe(0);

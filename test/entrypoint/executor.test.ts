@@ -42,7 +42,8 @@ describeWith([isRoot, hasCommand("unshare", "util-linux")], "entrypoint.sh execu
       "--resolv-conf=/run/systemd/resolve/resolv.conf",
     ]);
     const mounts = values(k, "mount");
-    for (const kept of ["/var/lib/docker/containers", "/run/nscd", "/dev", "/sys/fs/cgroup", "/sys/fs/cgroup/cpuacct,cpu", "/sys/fs/cgroup/net_prio,net_cls"]) expect(mounts).toContain(kept);
+    for (const kept of ["/var/lib/docker/containers", "/run/nscd", "/dev", "/sys/fs/cgroup", "/sys/fs/cgroup/cpuacct,cpu", "/sys/fs/cgroup/net_prio,net_cls"])
+      expect(mounts).toContain(kept);
     for (const gone of ["/var/lib/docker/overlay2/l1/merged", "/run/user/0", "/run/netns/a", "/run/netns/a/inner"]) expect(mounts).not.toContain(gone);
     expect(values(k, "dev-marker")).toEqual(["marker"]);
     expect(values(k, "cgroup-writable")).toEqual(["yes"]);
@@ -59,7 +60,10 @@ describeWith([isRoot, hasCommand("unshare", "util-linux")], "entrypoint.sh execu
   }, 30_000);
 
   test("kubelet, cgroup v2: no kubepods directories, no alias mounts, the driver Docker reports", async () => {
-    const r = await runInNamespace(["kubelet", "--hostname-override=n1"], { cgroupVersion: "2", docker: { CgroupDriver: "systemd", CgroupVersion: "2", DockerRootDir: "/var/lib/docker" } });
+    const r = await runInNamespace(["kubelet", "--hostname-override=n1"], {
+      cgroupVersion: "2",
+      docker: { CgroupDriver: "systemd", CgroupVersion: "2", DockerRootDir: "/var/lib/docker" },
+    });
     expect(r.code).toBe(0);
     const k = r.reports.kubelet;
     expect(values(k, "pid")).toEqual([String(r.pid)]);
@@ -101,7 +105,9 @@ describeWith([isRoot, hasCommand("unshare", "util-linux")], "entrypoint.sh execu
   }, 30_000);
 
   test("cri-dockerd branch: cri-dockerd failing first is the exit status, kubelet never starts", async () => {
-    const r = await runInNamespace(["kubelet", "--container-runtime-endpoint=/var/run/dockershim.sock", "--hostname-override=n1"], { env: { RKE_KUBELET_CRIDOCKERD: "true", CRIDOCKERD_EXIT: "3" } });
+    const r = await runInNamespace(["kubelet", "--container-runtime-endpoint=/var/run/dockershim.sock", "--hostname-override=n1"], {
+      env: { RKE_KUBELET_CRIDOCKERD: "true", CRIDOCKERD_EXIT: "3" },
+    });
     expect(r.code).toBe(3);
     expect(r.reports.kubelet).toBeUndefined();
   }, 30_000);

@@ -109,7 +109,13 @@ describe("gatherFacts for kubelet in a relocated root", () => {
 
   test("no EC2 metadata: the hosts file's canonical name; no Docker: no docker facts", async () => {
     const r = root();
-    const env = { PATH: "", RKE_TOOLS_ENTRYPOINT_ROOT: r, RKE_TOOLS_PROC_DIR: join(r, "proc"), RKE_TOOLS_DOCKER_SOCK: join(r, "none.sock"), RKE_TOOLS_EC2_IMDS_URL: "http://127.0.0.1:9" };
+    const env = {
+      PATH: "",
+      RKE_TOOLS_ENTRYPOINT_ROOT: r,
+      RKE_TOOLS_PROC_DIR: join(r, "proc"),
+      RKE_TOOLS_DOCKER_SOCK: join(r, "none.sock"),
+      RKE_TOOLS_EC2_IMDS_URL: "http://127.0.0.1:9",
+    };
     const f = await gatherFacts(["kube-proxy"], env, entrypointPaths(env));
     expect(f.hostname?.source).toBe("hostname -f");
     expect(f.docker).toBeUndefined();

@@ -86,4 +86,3 @@ export async function until(cond: () => boolean, timeoutMs = 15_000): Promise<vo
     await Bun.sleep(20);
   }
 }
-

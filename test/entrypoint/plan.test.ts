@@ -4,7 +4,13 @@ import { COMPONENTS, wantsAzure, wantsHostname } from "../../src/tools/entrypoin
 import { plan, unmounts } from "../../src/tools/entrypoint/plan.ts";
 import { facts, mounts } from "./facts.fixture.ts";
 
-const KUBELET = ["kubelet", "--v=2", "--resolv-conf=/etc/resolv.conf", "--container-runtime-endpoint=/var/run/dockershim.sock", "--pod-infra-container-image=rancher/mirrored-pause:3.7"];
+const KUBELET = [
+  "kubelet",
+  "--v=2",
+  "--resolv-conf=/etc/resolv.conf",
+  "--container-runtime-endpoint=/var/run/dockershim.sock",
+  "--pod-infra-container-image=rancher/mirrored-pause:3.7",
+];
 const kinds = (actions: Action[]) => actions.map((a) => a.do);
 const last = (actions: Action[]) => actions[actions.length - 1]!;
 const execArgv = (actions: Action[]) => {
@@ -127,7 +133,12 @@ describe("kubelet preparation", () => {
   });
 
   test("the cgroup remount keeps the filesystem's own options (cgroup2's nsdelegate is host-wide)", () => {
-    const cgroup2 = { target: "/sys/fs/cgroup", options: ["ro", "nosuid", "nodev", "noexec", "relatime"], fstype: "cgroup2", superOptions: ["ro", "seclabel", "nsdelegate", "memory_recursiveprot"] };
+    const cgroup2 = {
+      target: "/sys/fs/cgroup",
+      options: ["ro", "nosuid", "nodev", "noexec", "relatime"],
+      fstype: "cgroup2",
+      superOptions: ["ro", "seclabel", "nsdelegate", "memory_recursiveprot"],
+    };
     const actions = plan(KUBELET, {}, facts({ mounts: [cgroup2], docker: { cgroupDriver: "systemd", cgroupVersion: "2", rootDir: "/var/lib/docker" } }));
     expect(actions).toContainEqual({ do: "remount-rw", target: "/sys/fs/cgroup", options: cgroup2.options, data: "nsdelegate,memory_recursiveprot" });
     const bare = plan(KUBELET, {}, facts({ mounts: [] })).find((a) => a.do === "remount-rw");
@@ -150,7 +161,14 @@ describe("kubelet preparation", () => {
 
   test.each([true, false])("SELinux host %s → relabel /etc/cni and /opt/cni", (selinux) => {
     const relabels = plan(KUBELET, {}, facts({ selinux })).filter((a) => a.do === "relabel");
-    expect(relabels).toEqual(selinux ? [{ do: "relabel", path: "/etc/cni", type: "svirt_sandbox_file_t" }, { do: "relabel", path: "/opt/cni", type: "svirt_sandbox_file_t" }] : []);
+    expect(relabels).toEqual(
+      selinux
+        ? [
+            { do: "relabel", path: "/etc/cni", type: "svirt_sandbox_file_t" },
+            { do: "relabel", path: "/opt/cni", type: "svirt_sandbox_file_t" },
+          ]
+        : [],
+    );
   });
 
   test.each([
@@ -171,7 +189,10 @@ describe("kubelet preparation", () => {
   });
 
   test.each([
-    [{ RKE_KUBELET_DOCKER_CONFIG: "e30=", RKE_KUBELET_DOCKER_FILE: "/var/lib/kubelet/config.json" }, { do: "registry-config", path: "/var/lib/kubelet/config.json" }],
+    [
+      { RKE_KUBELET_DOCKER_CONFIG: "e30=", RKE_KUBELET_DOCKER_FILE: "/var/lib/kubelet/config.json" },
+      { do: "registry-config", path: "/var/lib/kubelet/config.json" },
+    ],
     [{ RKE_KUBELET_DOCKER_CONFIG: "e30=" }, { do: "skip", what: "registry docker config", why: "RKE_KUBELET_DOCKER_FILE is not set" }],
     [{ RKE_KUBELET_DOCKER_FILE: "/var/lib/kubelet/config.json" }, undefined],
   ])("registry config %j", (env, expected) => {
@@ -192,7 +213,11 @@ describe("unmount rules", () => {
     ["the roots themselves stay", ["/run", "/var/run", "/var/lib/docker"], []],
     ["prefixes that only look alike stay", ["/running/x", "/var/lib/docker2/x", "/var/runner/y"], []],
     ["innermost (latest) first", ["/run/a", "/run/a/b", "/run/a/b/c"], ["/run/a/b/c", "/run/a/b", "/run/a"]],
-    ["first-level children of the Docker root stay, deeper ones go", ["/var/lib/docker/containers", "/var/lib/docker/volumes", "/var/lib/docker/overlay2/l/merged"], ["/var/lib/docker/overlay2/l/merged"]],
+    [
+      "first-level children of the Docker root stay, deeper ones go",
+      ["/var/lib/docker/containers", "/var/lib/docker/volumes", "/var/lib/docker/overlay2/l/merged"],
+      ["/var/lib/docker/overlay2/l/merged"],
+    ],
     ["a path mounted twice is unmounted twice", ["/run/k", "/run/k"], ["/run/k", "/run/k"]],
     ["mounts elsewhere stay", ["/", "/etc/hosts", "/var/lib/kubelet/pods/x"], []],
   ])("%s", (_, targets, expected) => {

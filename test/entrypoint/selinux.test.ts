@@ -29,7 +29,8 @@ describeWith([isRoot], "chcon -Rt equivalent on a real tree", () => {
     for (const p of [root, join(root, "net.d"), join(root, "net.d", "10-canal.conflist"), join(root, "link"), outside]) setContext(p, "system_u:object_r:etc_t:s0");
     return relabelTree(root, "svirt_sandbox_file_t").then((changed) => {
       expect(changed).toBe(4);
-      for (const p of [root, join(root, "net.d"), join(root, "net.d", "10-canal.conflist"), join(root, "link")]) expect(getContext(p)).toBe("system_u:object_r:svirt_sandbox_file_t:s0");
+      for (const p of [root, join(root, "net.d"), join(root, "net.d", "10-canal.conflist"), join(root, "link")])
+        expect(getContext(p)).toBe("system_u:object_r:svirt_sandbox_file_t:s0");
       expect(getContext(outside)).toBe("system_u:object_r:etc_t:s0");
     });
   });

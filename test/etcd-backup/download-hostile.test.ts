@@ -32,10 +32,13 @@ async function peer(answer: (request: string, sock: TLSSocket) => void): Promise
 
 function download(name: string, port: number) {
   const certs = ["--cacert", pki.ca, "--cert", pki.node.cert, "--key", pki.node.key];
-  return runTool("rke-etcd-backup", ["etcd-backup", "download", "--name", name, "--local-endpoint", "127.0.0.1", ...certs], { env: { ...dst.env, RKE_TOOLS_SERVE_PORT: String(port) } });
+  return runTool("rke-etcd-backup", ["etcd-backup", "download", "--name", name, "--local-endpoint", "127.0.0.1", ...certs], {
+    env: { ...dst.env, RKE_TOOLS_SERVE_PORT: String(port) },
+  });
 }
 
-const chunked = (parts: Buffer[], end = true) => Buffer.concat([...parts.flatMap((p) => [Buffer.from(`${p.length.toString(16)}\r\n`), p, Buffer.from("\r\n")]), Buffer.from(end ? "0\r\n\r\n" : "")]);
+const chunked = (parts: Buffer[], end = true) =>
+  Buffer.concat([...parts.flatMap((p) => [Buffer.from(`${p.length.toString(16)}\r\n`), p, Buffer.from("\r\n")]), Buffer.from(end ? "0\r\n\r\n" : "")]);
 const head = (lines: string[]) => `HTTP/1.1 200 OK\r\n${[...lines, "Connection: close"].join("\r\n")}\r\n\r\n`;
 
 beforeAll(() => {

@@ -61,7 +61,10 @@ describe("download --local-endpoint", () => {
     const progress = lines.filter((l) => l.includes('msg="Downloading snapshot: '));
     expect(progress.length).toBeGreaterThan(0);
     // Our serve's body is chunked; its length comes in x-rke-tools-length.
-    for (const l of progress) expect(l).toMatch(new RegExp(`msg="Downloading snapshot: [0-9.]+ (B|KiB|MiB) of 3\\.0 MiB \\(\\d+%\\), [^"]+" bytes=\\d+ name="${name}" percent=\\d+ rate="[^"]+" total=${snap.length}$`));
+    for (const l of progress)
+      expect(l).toMatch(
+        new RegExp(`msg="Downloading snapshot: [0-9.]+ (B|KiB|MiB) of 3\\.0 MiB \\(\\d+%\\), [^"]+" bytes=\\d+ name="${name}" percent=\\d+ rate="[^"]+" total=${snap.length}$`),
+      );
     expect(lastLine(r.stderr)).toContain("Successfully download");
   });
 

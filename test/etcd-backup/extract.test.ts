@@ -57,14 +57,18 @@ describe("extractstatefile", () => {
   test("a corrupt archive", async () => {
     const r = await run("--name", "corrupt");
     expect(r.code).toBe(1);
-    expect(messages(lastLine(r.stderr))[0]).toStartWith(`Unable to extract file [/etc/kubernetes/corrupt.rkestate] from file [${d.backup}/corrupt.zip] to destination [${d.tmp}/cluster.rkestate]: zip: not a valid zip file`);
+    expect(messages(lastLine(r.stderr))[0]).toStartWith(
+      `Unable to extract file [/etc/kubernetes/corrupt.rkestate] from file [${d.backup}/corrupt.zip] to destination [${d.tmp}/cluster.rkestate]: zip: not a valid zip file`,
+    );
   });
 
   test("a FIFO at <name>.zip: refused at once, nothing written (issue 19, item 14)", async () => {
     execFileSync("mkfifo", [join(d.backup, "fifo.zip")]);
     const r = await runTool("rke-etcd-backup", ["etcd-backup", "extractstatefile", "--name", "fifo"], { env: d.env, timeoutMs: 20_000 }); // the old code blocked in open(2) forever
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toContain(`from file [${d.backup}/fifo.zip] to destination [${d.tmp}/cluster.rkestate]: Cannot read archive ${d.backup}/fifo.zip: not a regular file (a FIFO)`);
+    expect(lastLine(r.stderr)).toContain(
+      `from file [${d.backup}/fifo.zip] to destination [${d.tmp}/cluster.rkestate]: Cannot read archive ${d.backup}/fifo.zip: not a regular file (a FIFO)`,
+    );
     expect(readdirSync(d.tmp).filter((n) => n.includes(".rke-tmp-"))).toEqual([]);
   });
 

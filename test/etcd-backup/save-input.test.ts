@@ -31,11 +31,23 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "save: bad inpu
     ["--name with /", () => ["--once", "--name", "../x", ...certs], /invalid snapshot name \\"..\/x\\" given by --name: it contains '\/'/],
     ["--name ..", () => ["--once", "--name", "..", ...certs], /it is '..'/],
     // #19 item 4: such a snapshot was saved, hidden from `list` and removed by the next save of "foo".
-    ["--name like a temporary file", () => ["--once", "--name", ".foo.zip.rke-tmp-1", ...certs], /invalid snapshot name \\".foo.zip.rke-tmp-1\\" given by --name: it contains '.rke-tmp-', which marks temporary files/],
-    ["missing --cacert file", () => ["--once", "--name", "x", "--cacert", "/nonexistent/ca.pem", "--cert", pki.client.cert, "--key", pki.client.key], /Cannot read --cacert \/nonexistent\/ca\.pem: no such file/],
+    [
+      "--name like a temporary file",
+      () => ["--once", "--name", ".foo.zip.rke-tmp-1", ...certs],
+      /invalid snapshot name \\".foo.zip.rke-tmp-1\\" given by --name: it contains '.rke-tmp-', which marks temporary files/,
+    ],
+    [
+      "missing --cacert file",
+      () => ["--once", "--name", "x", "--cacert", "/nonexistent/ca.pem", "--cert", pki.client.cert, "--key", pki.client.key],
+      /Cannot read --cacert \/nonexistent\/ca\.pem: no such file/,
+    ],
     ["--cert is a directory", () => ["--once", "--name", "x", "--cacert", pki.ca, "--cert", "/tmp", "--key", pki.client.key], /Cannot read --cert \/tmp: is a directory/],
     ["--key not a key", () => ["--once", "--name", "x", "--cacert", pki.ca, "--cert", pki.client.cert, "--key", pki.ca], /--key .* is not a valid PEM private key/],
-    ["--cacert not a certificate", () => ["--once", "--name", "x", "--cacert", pki.client.key, "--cert", pki.client.cert, "--key", pki.client.key], /--cacert .* holds no PEM certificate/],
+    [
+      "--cacert not a certificate",
+      () => ["--once", "--name", "x", "--cacert", pki.client.key, "--cert", pki.client.cert, "--key", pki.client.key],
+      /--cacert .* holds no PEM certificate/,
+    ],
     ["--endpoints bad port", () => ["--once", "--name", "x", ...certs, "--endpoints", "127.0.0.1:99999"], /invalid value \\"127\.0\.0\.1:99999\\" for flag --endpoints: bad port/],
     ["--endpoints IPv6 without brackets", () => ["--once", "--name", "x", ...certs, "--endpoints", "fd00::1:2379"], /an IPv6 address needs brackets/],
     ["--endpoints http://", () => ["--once", "--name", "x", ...certs, "--endpoints", "http://127.0.0.1:2379"], /scheme http is not supported/],
@@ -67,7 +79,10 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "save: bad inpu
     });
     // On the old code these two ran (rolling never ends): the timeout kills them, exit ≠ 1.
     test("rolling: exits at once instead of starting the loop", async () => {
-      const r = await runTool("rke-etcd-backup", ["etcd-backup", "save", "--creation", "1s", "--retention=-1h", ...certs, "--endpoints", "127.0.0.1:1"], { env: d.env, timeoutMs: 10_000 });
+      const r = await runTool("rke-etcd-backup", ["etcd-backup", "save", "--creation", "1s", "--retention=-1h", ...certs, "--endpoints", "127.0.0.1:1"], {
+        env: d.env,
+        timeoutMs: 10_000,
+      });
       expect(r.code).toBe(1);
       expect(lastLine(r.stderr)).toMatch(refused);
       expect(r.stderr).not.toContain("Initializing Rolling Backups");

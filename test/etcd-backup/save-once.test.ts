@@ -86,7 +86,8 @@ describeWith([...etcdComponents, ...tools], "save --once", () => {
     test("while another process holds the name: exit 1 at once with a clear line, nothing touched", async () => {
       writeFileSync(join(d.kubernetes, "same.rkestate"), "{}");
       // Another process holds the same kind of lock (flock(2)) another save would.
-      const hold = "import fcntl, os, sys, time\nfd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\nfcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\nprint('held', flush=True)\ntime.sleep(60)";
+      const hold =
+        "import fcntl, os, sys, time\nfd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\nfcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\nprint('held', flush=True)\ntime.sleep(60)";
       const holder = Bun.spawn(["python3", "-c", hold, lockOf("same")], { stdout: "pipe" });
       try {
         const reader = holder.stdout.getReader();
@@ -129,7 +130,9 @@ describeWith([...etcdComponents, ...tools], "save --once", () => {
     truncateSync(state, 64 * 2 ** 20 + 1); // sparse
     const r = await save(["--once", "--name", "bigstate", ...etcd.flags]);
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toMatch(/level=fatal msg="Cannot save snapshot bigstate: Cannot read state file .*bigstate\.rkestate: it holds 67108865 bytes; a restore reads at most 67108864 \(64 MiB\)"$/);
+    expect(lastLine(r.stderr)).toMatch(
+      /level=fatal msg="Cannot save snapshot bigstate: Cannot read state file .*bigstate\.rkestate: it holds 67108865 bytes; a restore reads at most 67108864 \(64 MiB\)"$/,
+    );
     expect(list(d.backup)).toEqual([]);
     expect(list(d.kubernetes)).toEqual(["bigstate.rkestate"]);
   }, 60_000);
@@ -175,7 +178,19 @@ describeWith([...etcdComponents, ...tools], "save --once", () => {
   }, 60_000);
 
   test("a server certificate from a foreign CA is refused (unhealthy), nothing written", async () => {
-    const r = await save(["--once", "--name", "foreign", "--endpoints", etcd.endpoint, "--cacert", etcd.pki.foreignCa, "--cert", etcd.pki.client.cert, "--key", etcd.pki.client.key]);
+    const r = await save([
+      "--once",
+      "--name",
+      "foreign",
+      "--endpoints",
+      etcd.endpoint,
+      "--cacert",
+      etcd.pki.foreignCa,
+      "--cert",
+      etcd.pki.client.cert,
+      "--key",
+      etcd.pki.client.key,
+    ]);
     expect(r.code).toBe(1);
     expect(lastLine(r.stderr)).toContain("etcd is unhealthy");
     expect(list(d.backup)).toEqual([]);
@@ -198,9 +213,19 @@ describeWith([...etcdComponents, ...tools], "save --once", () => {
     const old = (Date.now() - 25 * 3600_000) / 1000;
     const young = (Date.now() - 23 * 3600_000) / 1000;
     const files: Record<string, number> = {
-      "c-abc12-rl-old1.zip": old, "c-abc12-rl-old2": old, "c-abc12-rs-old4.zip": old, "c-abc12-rl-old9.txt": old, "c-abc12-rl-": old,
-      "c-abc12-ml-keep.zip": old, "c-xyz99-rl-keep.zip": old, "c-abc12-old7.zip": old, "c-abc12-rXl-keep.zip": old, "c-abc12-rl-young.zip": young,
-      "c-m-aaaa1111-rl-old.zip": old, "c-m-bbbb2222-rl-other.zip": old, "snap1": old,
+      "c-abc12-rl-old1.zip": old,
+      "c-abc12-rl-old2": old,
+      "c-abc12-rs-old4.zip": old,
+      "c-abc12-rl-old9.txt": old,
+      "c-abc12-rl-": old,
+      "c-abc12-ml-keep.zip": old,
+      "c-xyz99-rl-keep.zip": old,
+      "c-abc12-old7.zip": old,
+      "c-abc12-rXl-keep.zip": old,
+      "c-abc12-rl-young.zip": young,
+      "c-m-aaaa1111-rl-old.zip": old,
+      "c-m-bbbb2222-rl-other.zip": old,
+      snap1: old,
     };
     for (const [f, t] of Object.entries(files)) {
       writeFileSync(join(d.backup, f), "x");
@@ -215,7 +240,15 @@ describeWith([...etcdComponents, ...tools], "save --once", () => {
       expect(r.stderr).toContain(`msg="Deleted local backup" name=${gone} runtime=`);
     }
     expect(r.stderr).toContain('level=warning msg="Delete local backup failed"');
-    for (const kept of ["c-abc12-ml-keep.zip", "c-xyz99-rl-keep.zip", "c-abc12-old7.zip", "c-abc12-rXl-keep.zip", "c-abc12-rl-young.zip", "c-abc12-rl-new.zip", "c-abc12-rl-adir"]) {
+    for (const kept of [
+      "c-abc12-ml-keep.zip",
+      "c-xyz99-rl-keep.zip",
+      "c-abc12-old7.zip",
+      "c-abc12-rXl-keep.zip",
+      "c-abc12-rl-young.zip",
+      "c-abc12-rl-new.zip",
+      "c-abc12-rl-adir",
+    ]) {
       expect(existsSync(join(d.backup, kept))).toBe(true);
     }
     r = await save(["--once", "--name", "c-m-aaaa1111-rl-new", ...etcd.flags]);
@@ -241,7 +274,8 @@ describeWith([...etcdComponents, ...tools], "save --once", () => {
     expect(progress.length).toBeGreaterThan(0);
     // Before etcd's first message the total is not known yet: bytes and rate only.
     const before = /^time="[^"]+" level=info msg="Saving snapshot: 0 B, 0 B\/s" bytes=0 name=prog rate="0 B\/s"$/;
-    const known = /^time="[^"]+" level=info msg="Saving snapshot: [0-9.]+ (B|KiB|MiB) of [0-9.]+ MiB \((\d+)%\), [0-9.]+ (B|KiB|MiB|GiB)\/s" bytes=\d+ name=prog percent=(\d+) rate="[^"]+" total=\d+$/;
+    const known =
+      /^time="[^"]+" level=info msg="Saving snapshot: [0-9.]+ (B|KiB|MiB) of [0-9.]+ MiB \((\d+)%\), [0-9.]+ (B|KiB|MiB|GiB)\/s" bytes=\d+ name=prog percent=(\d+) rate="[^"]+" total=\d+$/;
     for (const l of progress) expect(before.test(l) || known.test(l)).toBe(true);
     const percents = progress.filter((l) => known.test(l)).map((l) => Number(l.match(known)![4]));
     expect(percents.length).toBeGreaterThan(0);

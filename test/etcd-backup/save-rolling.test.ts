@@ -59,7 +59,14 @@ describeWith([...etcdComponents, hasCommand("python3", "apt-get install python3"
 
   test("one snapshot per period from one period after start, RFC3339 names, retention by name, clean SIGTERM", async () => {
     const old = (Date.now() - 2 * 3600_000) / 1000;
-    for (const f of ["2000-01-01T00:00:00Z_etcd.zip", "2000-01-01T00:00:00Z_etcd", "2000-01-01T05:30:00+05:30_etcd.part", "notabackup.zip", "2999-01-01T00:00:00Z_etcd.zip", "c-abc12-rl-x_2000-01-01T00:00:00Z.zip"]) {
+    for (const f of [
+      "2000-01-01T00:00:00Z_etcd.zip",
+      "2000-01-01T00:00:00Z_etcd",
+      "2000-01-01T05:30:00+05:30_etcd.part",
+      "notabackup.zip",
+      "2999-01-01T00:00:00Z_etcd.zip",
+      "c-abc12-rl-x_2000-01-01T00:00:00Z.zip",
+    ]) {
       writeFileSync(join(d.backup, f), "x");
     }
     mkdirSync(join(d.backup, "adir"));
@@ -123,8 +130,15 @@ describeWith([...etcdComponents, hasCommand("python3", "apt-get install python3"
       expect(err).toContain(`level=info msg="Trying to retrieve secret full-cluster-state" attempt=1 name="${name}"`);
       expect(err).toContain(`level=info msg="Successfully written state file content to file" filepath="${join(d.kubernetes, `${name}.rkestate`)}"`);
       const entries = pyZip(join(d.backup, zip));
-      expect(entries.map((e) => [e.name, e.mode])).toEqual([[`/backup/${name}`, "0o100600"], [`/etc/kubernetes/${name}.rkestate`, "0o100600"]]);
-      const py = spawnSync("python3", ["-c", "import zipfile,sys; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())", join(d.backup, zip), `/etc/kubernetes/${name}.rkestate`], { encoding: "utf8" });
+      expect(entries.map((e) => [e.name, e.mode])).toEqual([
+        [`/backup/${name}`, "0o100600"],
+        [`/etc/kubernetes/${name}.rkestate`, "0o100600"],
+      ]);
+      const py = spawnSync(
+        "python3",
+        ["-c", "import zipfile,sys; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())", join(d.backup, zip), `/etc/kubernetes/${name}.rkestate`],
+        { encoding: "utf8" },
+      );
       expect(py.stdout).toBe(STATE_PRETTY);
       expect(list(d.kubernetes)).toEqual(["ssl"]);
       expect(err).not.toContain("statekeymaterial");

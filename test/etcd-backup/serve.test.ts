@@ -93,7 +93,15 @@ describe("serve: what a client with a certificate from --cacert gets", () => {
   });
 
   test("anything else: 404 page not found", async () => {
-    for (const [path, method] of [["/", "GET"], ["/snap1.zip", "GET"], ["/snap1/", "GET"], ["/backup/snap1", "GET"], ["/SNAP1", "GET"], ["/snap1", "POST"], ["/snap1", "DELETE"]]) {
+    for (const [path, method] of [
+      ["/", "GET"],
+      ["/snap1.zip", "GET"],
+      ["/snap1/", "GET"],
+      ["/backup/snap1", "GET"],
+      ["/SNAP1", "GET"],
+      ["/snap1", "POST"],
+      ["/snap1", "DELETE"],
+    ]) {
       const r = await get(path!, { method });
       expect(r.status).toBe(404);
       expect(r.headers.get("content-type")).toBe("text/plain; charset=utf-8");
@@ -106,12 +114,18 @@ describe("serve: what a client with a certificate from --cacert gets", () => {
 
 describe("serve: refused at the handshake", () => {
   test("a client without a certificate", async () => {
-    const e = await get("/snap1", { who: "none" }).then(() => undefined, (err: Error) => err);
+    const e = await get("/snap1", { who: "none" }).then(
+      () => undefined,
+      (err: Error) => err,
+    );
     expect(e).toBeInstanceOf(Error);
   });
 
   test("a client whose certificate comes from a foreign CA", async () => {
-    const e = await get("/snap1", { who: "foreign" }).then(() => undefined, (err: Error) => err);
+    const e = await get("/snap1", { who: "foreign" }).then(
+      () => undefined,
+      (err: Error) => err,
+    );
     expect(e).toBeInstanceOf(Error);
   });
 });
@@ -124,9 +138,12 @@ describe("serve: a reader that pauses", () => {
       const chunks: Buffer[] = [];
       let paused = false;
       let n = 0;
-      const sock = connect({ host: "127.0.0.1", port: serve.port, ca: pki.read(pki.ca), cert: pki.read(pki.client.cert), key: pki.read(pki.client.key), checkServerIdentity: () => undefined }, () => {
-        sock.write("GET /snap1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-      });
+      const sock = connect(
+        { host: "127.0.0.1", port: serve.port, ca: pki.read(pki.ca), cert: pki.read(pki.client.cert), key: pki.read(pki.client.key), checkServerIdentity: () => undefined },
+        () => {
+          sock.write("GET /snap1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        },
+      );
       sock.on("data", (c: Buffer) => {
         chunks.push(c);
         n += c.length;
@@ -158,9 +175,12 @@ describe("serve: a snapshot that shrinks while being served", () => {
         const chunks: Buffer[] = [];
         let n = 0;
         let truncated = false;
-        const sock = connect({ host: "127.0.0.1", port: s.port, ca: pki.read(pki.ca), cert: pki.read(pki.client.cert), key: pki.read(pki.client.key), checkServerIdentity: () => undefined }, () => {
-          sock.write("GET /s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-        });
+        const sock = connect(
+          { host: "127.0.0.1", port: s.port, ca: pki.read(pki.ca), cert: pki.read(pki.client.cert), key: pki.read(pki.client.key), checkServerIdentity: () => undefined },
+          () => {
+            sock.write("GET /s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+          },
+        );
         sock.on("data", (c: Buffer) => {
           chunks.push(c);
           n += c.length;
@@ -179,7 +199,12 @@ describe("serve: a snapshot that shrinks while being served", () => {
       const line = await s.waitFor(/Transfer of .* ended early/);
       expect(line).toContain("level=warning");
       expect(line).toContain("shrank to");
-      expect(s.stderr().split("\n").filter((l) => l !== "" && !l.startsWith("time="))).toEqual([]); // nothing but log lines
+      expect(
+        s
+          .stderr()
+          .split("\n")
+          .filter((l) => l !== "" && !l.startsWith("time=")),
+      ).toEqual([]); // nothing but log lines
     } finally {
       await s.stop();
       e.cleanup();
@@ -191,7 +216,10 @@ describe("serve: a snapshot that shrinks while being served", () => {
 function rawRequest(port: number, request: string): Promise<Buffer> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    const sock = connect({ host: "127.0.0.1", port, ca: pki.read(pki.ca), cert: pki.read(pki.client.cert), key: pki.read(pki.client.key), checkServerIdentity: () => undefined }, () => sock.write(request));
+    const sock = connect(
+      { host: "127.0.0.1", port, ca: pki.read(pki.ca), cert: pki.read(pki.client.cert), key: pki.read(pki.client.key), checkServerIdentity: () => undefined },
+      () => sock.write(request),
+    );
     const finish = () => resolve(Buffer.concat(chunks));
     sock.on("data", (c: Buffer) => chunks.push(c));
     sock.on("end", finish);
@@ -228,7 +256,11 @@ describe("serve: odd requests get short answers, never the runtime's error page 
       expect(gone).toEndWith("\r\n\r\n404 page not found\n");
       const line = await s.waitFor(/no such file/);
       expect(line).toMatch(/^time=\S+ level=(warning|error) msg=.*odd/);
-      const lines = s.stderr().split("\n").slice(before - 1).filter((l) => l !== "");
+      const lines = s
+        .stderr()
+        .split("\n")
+        .slice(before - 1)
+        .filter((l) => l !== "");
       expect(lines.every((l) => l.startsWith("time="))).toBe(true); // log lines only: no stack, no source excerpt
     } finally {
       await s.stop();
@@ -277,7 +309,10 @@ describe("serve: start-up failures (flags are checked before extracting)", () =>
   beforeAll(async () => {
     e = restoreDirs("serve-fail");
     await writeGoZip(join(e.backup, "z.zip"), [{ name: "/backup/z", data: withTrailer(Buffer.from("zzz")) }]);
-    await writeGoZip(join(e.backup, "two.zip"), [{ name: "/backup/a", data: Buffer.from("a") }, { name: "/backup/b", data: Buffer.from("b") }]);
+    await writeGoZip(join(e.backup, "two.zip"), [
+      { name: "/backup/a", data: Buffer.from("a") },
+      { name: "/backup/b", data: Buffer.from("b") },
+    ]);
     writeFileSync(join(e.backup, "bad.zip"), "PK\x03\x04 garbage");
     writeFileSync(join(e.backup, "bad"), "previous raw file");
     const flipped = withTrailer(randomBytes(100_000));

@@ -50,11 +50,19 @@ describe("serve's extraction logs its progress (interval shortened)", () => {
       if (format === "zip") await writeGoZip(path, [{ name: `/backup/${name}`, data: big }]);
       else {
         const f = await AtomicFile.create(path);
-        await writeSnapshotTar(f, format, { name, snapshot: (async function* () { yield big; })(), snapshotSize: () => big.byteLength });
+        await writeSnapshotTar(f, format, {
+          name,
+          snapshot: (async function* () {
+            yield big;
+          })(),
+          snapshotSize: () => big.byteLength,
+        });
         await f.commit();
       }
       const pki = makePki();
-      const s = await startServe({ ...d.env, RKE_TOOLS_PROGRESS_INTERVAL: "1ms" }, ["--name", name, "--cacert", pki.ca, "--cert", pki.node.cert, "--key", pki.node.key], { hosts: "127.0.0.1" });
+      const s = await startServe({ ...d.env, RKE_TOOLS_PROGRESS_INTERVAL: "1ms" }, ["--name", name, "--cacert", pki.ca, "--cert", pki.node.cert, "--key", pki.node.key], {
+        hosts: "127.0.0.1",
+      });
       if (!isServing(s)) throw new Error(s.stderr);
       const lines = s.stderr().trim().split("\n");
       await s.stop();
@@ -64,7 +72,11 @@ describe("serve's extraction logs its progress (interval shortened)", () => {
       for (const [l, i] of progress) {
         expect(i).toBeLessThan(extracted);
         // Before the entry's header is read there is no total yet; after it, the entry's size.
-        expect(l).toMatch(new RegExp(`msg="Extracting snapshot: [0-9.]+ (B|KiB|MiB)(, | of 24\\.0 MiB \\(\\d+%\\), )[^"]+" bytes=\\d+ name=${name}( percent=\\d+)? rate="[^"]+"( total=${big.byteLength})?$`));
+        expect(l).toMatch(
+          new RegExp(
+            `msg="Extracting snapshot: [0-9.]+ (B|KiB|MiB)(, | of 24\\.0 MiB \\(\\d+%\\), )[^"]+" bytes=\\d+ name=${name}( percent=\\d+)? rate="[^"]+"( total=${big.byteLength})?$`,
+          ),
+        );
       }
       expect(progress.some(([l]) => l.includes(`total=${big.byteLength}`))).toBe(true);
     }, 60_000);
@@ -185,6 +197,10 @@ describe("SIGTERM during serve's extraction from a tar.zst (issue 19, item 14)",
     const r = await child.done;
     expect(r.code).toBe(1);
     expect(lastLine(r.stderr)).toContain("Operation aborted: received SIGTERM");
-    expect(readdirSync(d.backup).filter((n) => n.includes(name)).sort()).toEqual([`${name}.tar.zst`]);
+    expect(
+      readdirSync(d.backup)
+        .filter((n) => n.includes(name))
+        .sort(),
+    ).toEqual([`${name}.tar.zst`]);
   });
 });

@@ -97,8 +97,14 @@ describeWith([...etcdComponents, s3Gateway], "save --archive-format tar.zst --s3
   let bucket: string;
   const b64 = (s: string) => Buffer.from(s).toString("base64");
   const s3Args = () => [
-    "--s3-backup=true", `--s3-endpoint=${gateway().endpoint}`, `--s3-bucketName=${bucket}`, "--s3-region=", `--s3-endpoint-ca=${b64(gateway().caPem)}`,
-    `--s3-accessKey=${b64(gateway().accessKey)}`, `--s3-secretKey=${b64(gateway().secretKey)}`, "--s3-folder=f",
+    "--s3-backup=true",
+    `--s3-endpoint=${gateway().endpoint}`,
+    `--s3-bucketName=${bucket}`,
+    "--s3-region=",
+    `--s3-endpoint-ca=${b64(gateway().caPem)}`,
+    `--s3-accessKey=${b64(gateway().accessKey)}`,
+    `--s3-secretKey=${b64(gateway().secretKey)}`,
+    "--s3-folder=f",
   ];
   beforeAll(async () => {
     etcd = await startEtcd();

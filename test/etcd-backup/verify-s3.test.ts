@@ -31,7 +31,14 @@ const STATE = Buffer.from('{"desiredState":{},"currentState":{}}');
 
 async function makeTar(path: string, format: Exclude<ArchiveFormat, "zip">, name: string, data: Buffer): Promise<void> {
   const file = await AtomicFile.create(path);
-  await writeSnapshotTar(file, format, { name, snapshot: (async function* () { yield data; })(), snapshotSize: () => data.byteLength, state: { data: STATE, mode: 0o400 } });
+  await writeSnapshotTar(file, format, {
+    name,
+    snapshot: (async function* () {
+      yield data;
+    })(),
+    snapshotSize: () => data.byteLength,
+    state: { data: STATE, mode: 0o400 },
+  });
   await file.commit();
 }
 
@@ -55,7 +62,9 @@ describeWith([s3Gateway], "list and verify in S3", () => {
     // Damaged after upload: the stored digest is the good archive's.
     await makeTar(join(src, "bad.tar.zst"), "tar.zst", "bad", fakeSnapshot(300_000));
     await uploadSnapshot(client, join(src, "bad.tar.zst"), `${FOLDER}/bad.tar.zst`, { log });
-    const sha = createHash("sha256").update(readFileSync(join(src, "bad.tar.zst"))).digest("hex");
+    const sha = createHash("sha256")
+      .update(readFileSync(join(src, "bad.tar.zst")))
+      .digest("hex");
     const buf = readFileSync(join(src, "bad.tar.zst"));
     for (let i = 2000; i < 2100; i++) buf[i] = buf[i]! ^ 0x3c;
     writeFileSync(join(src, "bad-bytes"), buf);
@@ -67,7 +76,14 @@ describeWith([s3Gateway], "list and verify in S3", () => {
     await uploadSnapshot(client, join(src, "zipped.zip"), `${FOLDER}/zipped.zip`, { log });
     await writeGoZip(join(src, "nostate.zip"), [{ name: "/backup/nostate", data: fakeSnapshot(300_000) }]);
     putObject(bucket, `${FOLDER}/nostate.zip`, join(src, "nostate.zip"));
-    await writeGoZip(join(src, "big64.zip"), [{ name: "/backup/big64", data: fakeSnapshot(300_000) }, { ...state, name: "/etc/kubernetes/big64.rkestate" }], { zip64: true });
+    await writeGoZip(
+      join(src, "big64.zip"),
+      [
+        { name: "/backup/big64", data: fakeSnapshot(300_000) },
+        { ...state, name: "/etc/kubernetes/big64.rkestate" },
+      ],
+      { zip64: true },
+    );
     putObject(bucket, `${FOLDER}/big64.zip`, join(src, "big64.zip"));
   }, 60_000);
   afterAll(() => {
@@ -82,7 +98,11 @@ describeWith([s3Gateway], "list and verify in S3", () => {
     expect(records.map((x) => x.name).sort()).toEqual(["bad", "big64", "good", "nostate", "plain", "zipped"]);
     const good = records.find((x) => x.name === "good")!;
     expect(good).toMatchObject({ location: "s3", format: "tar.zst", path: `${FOLDER}/good.tar.zst`, stateFile: true });
-    expect(good.sha256).toBe(createHash("sha256").update(readFileSync(join(dirs.root, "src", "good.tar.zst"))).digest("hex"));
+    expect(good.sha256).toBe(
+      createHash("sha256")
+        .update(readFileSync(join(dirs.root, "src", "good.tar.zst")))
+        .digest("hex"),
+    );
     expect(Date.now() - Date.parse(good.time)).toBeLessThan(3_600_000);
     expect(records.find((x) => x.name === "plain")).toMatchObject({ format: "tar.gz", sha256: null, stateFile: true });
     // A zip's state file is told by a ranged GET of its end (central directory; ZIP64 too).
@@ -122,6 +142,8 @@ describeWith([s3Gateway], "list and verify in S3", () => {
   test("a name not in the bucket", async () => {
     const r = await tool("verify", ["--name", "absent"]);
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toContain(`Cannot verify snapshot absent: none of ${FOLDER}/absent.zip, ${FOLDER}/absent.tar.gz, ${FOLDER}/absent.tar.zst, ${FOLDER}/absent is in bucket ${bucket}`);
+    expect(lastLine(r.stderr)).toContain(
+      `Cannot verify snapshot absent: none of ${FOLDER}/absent.zip, ${FOLDER}/absent.tar.gz, ${FOLDER}/absent.tar.zst, ${FOLDER}/absent is in bucket ${bucket}`,
+    );
   });
 });

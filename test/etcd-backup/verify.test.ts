@@ -102,7 +102,9 @@ describeWith(etcdComponents, "verify and list", () => {
       writeFileSync(path, buf);
       const r = await verify(name);
       expect(r.code).toBe(1);
-      expect(lastLine(r.stderr)).toMatch(new RegExp(`Cannot verify snapshot ${name}: .*: (integrity: Cannot read archive .*: (corrupt|truncated)|etcd SHA-256 trailer: trailer [0-9a-f]+, but the data hashes to)`));
+      expect(lastLine(r.stderr)).toMatch(
+        new RegExp(`Cannot verify snapshot ${name}: .*: (integrity: Cannot read archive .*: (corrupt|truncated)|etcd SHA-256 trailer: trailer [0-9a-f]+, but the data hashes to)`),
+      );
     });
   }
 
@@ -128,7 +130,12 @@ describeWith(etcdComponents, "verify and list", () => {
     const progress = lines.filter((l) => l.includes('msg="Verifying snapshot: '));
     expect(progress.length).toBeGreaterThan(0);
     const size = statSync(path).size;
-    for (const l of progress) expect(l).toMatch(new RegExp(`msg="Verifying snapshot: [0-9.]+ (B|KiB|MiB) of [0-9.]+ (KiB|MiB) \\(\\d+%\\), [^"]+" bytes=\\d+ file=${name}\\.zip name=${name} percent=\\d+ rate="[^"]+" total=${size}$`));
+    for (const l of progress)
+      expect(l).toMatch(
+        new RegExp(
+          `msg="Verifying snapshot: [0-9.]+ (B|KiB|MiB) of [0-9.]+ (KiB|MiB) \\(\\d+%\\), [^"]+" bytes=\\d+ file=${name}\\.zip name=${name} percent=\\d+ rate="[^"]+" total=${size}$`,
+        ),
+      );
     expect(lastLine(r.stderr)).toContain('msg="Verified snapshot"');
   });
 
@@ -173,13 +180,19 @@ describeWith(etcdComponents, "verify and list", () => {
     bad[100] = bad[100]! ^ 0xff;
     const zipName = "dup-zip";
     const zip = join(dirs.backup, `${zipName}.zip`);
-    await writeGoZip(zip, [{ name: snapshotEntryName(zipName), data: snapshot }, { name: `backup/${zipName}`, data: bad }]);
+    await writeGoZip(zip, [
+      { name: snapshotEntryName(zipName), data: snapshot },
+      { name: `backup/${zipName}`, data: bad },
+    ]);
     const z = await verify(zipName);
     expect(z.code).toBe(1);
     expect(lastLine(z.stderr)).toContain(`Cannot verify snapshot ${zipName}: ${zip}: integrity: Cannot read archive ${zip}: it holds two entries named backup/${zipName}`);
     const tarName = "dup-tar";
     const tar = join(dirs.backup, `${tarName}.tar.zst`);
-    await writeTarFile(tar, "zstd", [{ name: `backup/${tarName}`, mode: 0o600, data: snapshot }, { name: `./backup/${tarName}`, mode: 0o600, data: bad }]);
+    await writeTarFile(tar, "zstd", [
+      { name: `backup/${tarName}`, mode: 0o600, data: snapshot },
+      { name: `./backup/${tarName}`, mode: 0o600, data: bad },
+    ]);
     const t = await verify(tarName);
     expect(t.code).toBe(1);
     expect(lastLine(t.stderr)).toContain(`integrity: Cannot read archive ${tar}: it holds two entries named backup/${tarName}`);
@@ -200,7 +213,9 @@ describeWith(etcdComponents, "verify and list", () => {
   test("a name with no archive, a bad name, a file that is no archive", async () => {
     let r = await verify("nothing-here");
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toContain(`Cannot verify snapshot nothing-here: none of nothing-here.zip, nothing-here.tar.gz, nothing-here.tar.zst or nothing-here is in ${dirs.backup}`);
+    expect(lastLine(r.stderr)).toContain(
+      `Cannot verify snapshot nothing-here: none of nothing-here.zip, nothing-here.tar.gz, nothing-here.tar.zst or nothing-here is in ${dirs.backup}`,
+    );
     r = await verify("../etc");
     expect(r.code).toBe(1);
     expect(lastLine(r.stderr)).toContain(`invalid snapshot name \\"../etc\\" given by --name: it contains '/'`);
@@ -264,7 +279,11 @@ describeWith(etcdComponents, "verify and list", () => {
       const ref = etcdctlStatus();
       const r = await verify(name);
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(new RegExp(`ok +etcd database +hash ${ref.hash}, revision ${ref.revision}, ${ref.totalKey} keys, ${ref.totalSize} bytes \\(as etcdctl snapshot status\\); \\d+ pages of 4096 bytes`));
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `ok +etcd database +hash ${ref.hash}, revision ${ref.revision}, ${ref.totalKey} keys, ${ref.totalSize} bytes \\(as etcdctl snapshot status\\); \\d+ pages of 4096 bytes`,
+        ),
+      );
       if (format !== "raw") expect(r.stdout).toMatch(/ok +certificates +currentState carries kube-ca with its key, kube-node and 1 etcd certificates \(3 in all\)/);
       expect(r.stdout).not.toContain("BEGIN");
       const json = JSON.parse((await verify(name, ["--output", "json"])).stdout);
@@ -300,7 +319,11 @@ describeWith(etcdComponents, "verify and list", () => {
     const r = await verify("bad-db");
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/ok +etcd SHA-256 trailer/);
-    expect(lastLine(r.stderr)).toMatch(new RegExp(`Cannot verify snapshot bad-db: ${join(dirs.backup, "bad-db.zip")}: etcd database: page \\d+: is past the high-water mark \\(the database is pages 0-\\d+\\), referenced from bucket key`));
+    expect(lastLine(r.stderr)).toMatch(
+      new RegExp(
+        `Cannot verify snapshot bad-db: ${join(dirs.backup, "bad-db.zip")}: etcd database: page \\d+: is past the high-water mark \\(the database is pages 0-\\d+\\), referenced from bucket key`,
+      ),
+    );
     expect(readdirSync(dirs.backup).filter((n) => n.includes("bad-db"))).toEqual(["bad-db.zip"]);
   });
 });

@@ -38,7 +38,11 @@ describe("gRPC framing", () => {
   test("a compressed flag, an oversized message and a cut-off message are errors", async () => {
     const compressed = Buffer.from(frameMessage(Buffer.from("x")));
     compressed[0] = 1;
-    const fail = (it: AsyncIterable<Uint8Array>) => collect(it).then(() => undefined, (e: unknown) => e as GrpcError);
+    const fail = (it: AsyncIterable<Uint8Array>) =>
+      collect(it).then(
+        () => undefined,
+        (e: unknown) => e as GrpcError,
+      );
     expect((await fail(readMessages(pieces(compressed), 1024)))?.code).toBe(GrpcStatus.INTERNAL);
     expect((await fail(readMessages(pieces(frameMessage(Buffer.alloc(2000))), 1024)))?.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
     const cut = await fail(readMessages(pieces(all.subarray(0, all.length - 3)), 1024));
@@ -131,7 +135,10 @@ describe("calls against a gRPC server on loopback", () => {
   });
 
   test("a connection that dies mid-stream fails the call, after what had arrived", async () => {
-    const c = EtcdClient.connect(parseEndpoints(`127.0.0.1:${(server.address() as net.AddressInfo).port}`)[0]!, loadTlsFiles({ cacert: pki.ca, cert: pki.client.cert, key: pki.client.key }));
+    const c = EtcdClient.connect(
+      parseEndpoints(`127.0.0.1:${(server.address() as net.AddressInfo).port}`)[0]!,
+      loadTlsFiles({ cacert: pki.ca, cert: pki.client.cert, key: pki.client.key }),
+    );
     const seen: string[] = [];
     try {
       const e = await (async () => {

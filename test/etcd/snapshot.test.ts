@@ -63,7 +63,10 @@ test("a mismatch, a short stream and an empty stream are errors", async () => {
   const db = Buffer.alloc(100, 1);
   const bad = Buffer.concat([db, Buffer.alloc(32, 0)]);
   const expectEtcd = async (chunks: SnapshotChunk[], msg: RegExp) => {
-    const e = await drain(verifySnapshot(from(chunks))).then(() => undefined, (x) => x);
+    const e = await drain(verifySnapshot(from(chunks))).then(
+      () => undefined,
+      (x) => x,
+    );
     expect(isRkeToolsError(e, ErrorCode.Etcd)).toBe(true);
     expect((e as Error).message).toMatch(msg);
   };
@@ -121,7 +124,10 @@ describeWith(etcdComponents, "snapshot stream from a real etcd", () => {
   for (const [label, make, msg] of corruptions) {
     test(`${label}: the archive is refused and nothing is left in the folder`, async () => {
       const info: Partial<SnapshotInfo> = {};
-      const e = await writeArchive(join(dir, "x.zip"), { name: "x", snapshot: verifySnapshot(from(make()), info), info }).then(() => undefined, (x) => x);
+      const e = await writeArchive(join(dir, "x.zip"), { name: "x", snapshot: verifySnapshot(from(make()), info), info }).then(
+        () => undefined,
+        (x) => x,
+      );
       expect((e as Error).message).toMatch(msg);
       expect(readdirSync(dir)).toEqual([]);
     });

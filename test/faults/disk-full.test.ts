@@ -61,7 +61,10 @@ describeWith([isRoot, hasCommand("python3", "apt-get install python3"), hasComma
     certs = ["--cacert", pki.ca, "--cert", pki.node.cert, "--key", pki.node.key];
     snap = snapshotBytes(24 << 20);
     zip = join(root, "src", `${name}.zip`);
-    writeZip(zip, [[`/backup/${name}`, snap], [`/etc/kubernetes/${name}.rkestate`, stateJson(1 << 20)]]);
+    writeZip(zip, [
+      [`/backup/${name}`, snap],
+      [`/etc/kubernetes/${name}.rkestate`, stateJson(1 << 20)],
+    ]);
   }, 60_000);
   afterEach(() => {
     for (const m of mounts.splice(0)) execFileSync("umount", [m]);
@@ -85,7 +88,9 @@ describeWith([isRoot, hasCommand("python3", "apt-get install python3"), hasComma
     copyFileSync(zip, join(backup, `${name}.zip`));
     const r = await runTool("rke-etcd-backup", ["etcd-backup", "verify", "--name", name], { env: env({ backup }) });
     expect(r.stdout).toMatch(/ok +etcd SHA-256 trailer +matches/);
-    expect(r.stdout).toMatch(/WARN +etcd database +not checked: cannot write its temporary copy: no space left on device \(the check needs room for the uncompressed snapshot beside the archive\)/);
+    expect(r.stdout).toMatch(
+      /WARN +etcd database +not checked: cannot write its temporary copy: no space left on device \(the check needs room for the uncompressed snapshot beside the archive\)/,
+    );
     expect(r.code).toBe(0);
     expect(readdirSync(backup)).toEqual([`${name}.zip`]);
   });
@@ -156,7 +161,17 @@ describeWith([isRoot, hasCommand("python3", "apt-get install python3"), hasComma
 
     test("into a /backup too small for the archive (extractstatefile --s3-backup)", async () => {
       const backup = small("s3", "4m");
-      const args = ["etcd-backup", "extractstatefile", "--name", name, "--s3-backup", `--s3-endpoint=${gateway().endpoint}`, `--s3-bucketName=${bucket}`, "--s3-region=", `--s3-endpoint-ca=${b64(gateway().caPem)}`];
+      const args = [
+        "etcd-backup",
+        "extractstatefile",
+        "--name",
+        name,
+        "--s3-backup",
+        `--s3-endpoint=${gateway().endpoint}`,
+        `--s3-bucketName=${bucket}`,
+        "--s3-region=",
+        `--s3-endpoint-ca=${b64(gateway().caPem)}`,
+      ];
       const r = await runTool("rke-etcd-backup", args, { env: { ...env({ backup }), S3_ACCESS_KEY: b64(gateway().accessKey), S3_SECRET_KEY: b64(gateway().secretKey) } });
       expect(r.code).not.toBe(0);
       expect(lastLine(r.stderr)).toContain(backup);

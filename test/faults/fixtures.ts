@@ -26,7 +26,8 @@ export function stateJson(size: number): string {
 /** Writes `path` as a zip with the given entries (names kept absolute), deflated. */
 export function writeZip(path: string, entries: [string, Uint8Array | string][]): void {
   // ZipInfo keeps the absolute name (write() would strip the leading slash).
-  const script = "import zipfile,sys\nwith zipfile.ZipFile(sys.argv[1],'w') as z:\n  for i in range(2,len(sys.argv),2): z.writestr(zipfile.ZipInfo(sys.argv[i]), open(sys.argv[i+1],'rb').read(), zipfile.ZIP_DEFLATED)";
+  const script =
+    "import zipfile,sys\nwith zipfile.ZipFile(sys.argv[1],'w') as z:\n  for i in range(2,len(sys.argv),2): z.writestr(zipfile.ZipInfo(sys.argv[i]), open(sys.argv[i+1],'rb').read(), zipfile.ZIP_DEFLATED)";
   const args = [script, path];
   const files: string[] = [];
   entries.forEach(([name, data], i) => {

@@ -74,21 +74,38 @@ export const at = {
   /** Right after the spawn: start-up, flag parsing, TLS set-up, health checks. */
   start: (): Progress => async () => true,
   /** A temporary file (src/fs/atomic.ts naming) exists in `dir`. */
-  temp: (dir: string): Progress => (c) => until(c, () => names(dir).some(isTempName)),
+  temp:
+    (dir: string): Progress =>
+    (c) =>
+      until(c, () => names(dir).some(isTempName)),
   /** A temporary file in `dir` has at least `bytes` bytes. */
-  tempBytes: (dir: string, bytes: number): Progress => (c) =>
-    until(c, () => names(dir).some((n) => isTempName(n) && (statSync(join(dir, n), { throwIfNoEntry: false })?.size ?? 0) >= bytes)),
+  tempBytes:
+    (dir: string, bytes: number): Progress =>
+    (c) =>
+      until(c, () => names(dir).some((n) => isTempName(n) && (statSync(join(dir, n), { throwIfNoEntry: false })?.size ?? 0) >= bytes)),
   /** `path` exists (a final name appeared: the window between rename and exit). */
-  file: (path: string): Progress => (c) => until(c, () => statSync(path, { throwIfNoEntry: false }) !== undefined),
+  file:
+    (path: string): Progress =>
+    (c) =>
+      until(c, () => statSync(path, { throwIfNoEntry: false }) !== undefined),
   /**
    * The child holds open a file in `dir` that has no name any more (unlinked after creation, as
    * verify's copy of a database), of at least `bytes` bytes.
    */
-  unlinkedIn: (dir: string, bytes = 0): Progress => (c) => until(c, () => unlinkedFiles(c.proc.pid, dir).some((size) => size >= bytes)),
+  unlinkedIn:
+    (dir: string, bytes = 0): Progress =>
+    (c) =>
+      until(c, () => unlinkedFiles(c.proc.pid, dir).some((size) => size >= bytes)),
   /** The child's stderr contains `text`. */
-  log: (text: string): Progress => (c) => until(c, () => c.stderr().includes(text)),
+  log:
+    (text: string): Progress =>
+    (c) =>
+      until(c, () => c.stderr().includes(text)),
   /** Any condition the test can observe (e.g. bytes a server has sent). */
-  when: (cond: () => boolean): Progress => (c) => until(c, cond),
+  when:
+    (cond: () => boolean): Progress =>
+    (c) =>
+      until(c, cond),
 };
 
 export interface KillOutcome {

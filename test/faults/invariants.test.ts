@@ -18,7 +18,10 @@ describeWith([...checkTools, hasCommand("python3", "apt-get install python3")], 
   test("accepts complete files and names each damaged one", () => {
     const d = mkdtempSync(join(dir, "case-"));
     const snap = snapshot(256 * 1024);
-    pyZip(join(d, "good.zip"), [["/backup/good", snap], ["/etc/kubernetes/good.rkestate", Buffer.from('{"a":1}')]]);
+    pyZip(join(d, "good.zip"), [
+      ["/backup/good", snap],
+      ["/etc/kubernetes/good.rkestate", Buffer.from('{"a":1}')],
+    ]);
     pyZip(join(d, "truncated.zip"), [["/backup/truncated", snap]]);
     truncateSync(join(d, "truncated.zip"), 100 * 1024);
     pyZip(join(d, "badcrc.zip"), [["/backup/badcrc", snap]]);

@@ -33,7 +33,9 @@ export function trailerOk(data: Uint8Array): boolean {
 export function checkZip(path: string, expectName?: string): string[] {
   const t = spawnSync("unzip", ["-tqq", path], { encoding: "utf8" }); // reads every entry, checks every CRC
   if (t.status !== 0) return [`${path}: unzip -t failed (${t.status}): ${(t.stdout + t.stderr).trim().split("\n").slice(-2).join(" | ")}`];
-  const names = spawnSync("unzip", ["-Z1", path], { encoding: "utf8" }).stdout.split("\n").filter((n) => n !== "");
+  const names = spawnSync("unzip", ["-Z1", path], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter((n) => n !== "");
   const snaps = names.filter((n) => n.startsWith("/backup/"));
   if (snaps.length !== 1) return [`${path}: ${snaps.length} snapshot entries (${names.join(", ")})`];
   const problems: string[] = [];

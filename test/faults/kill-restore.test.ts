@@ -61,7 +61,10 @@ describeWith([...checkTools, hasCommand("python3", "apt-get install python3")], 
     certs = ["--cacert", pki.ca, "--cert", pki.node.cert, "--key", pki.node.key];
     snap = snapshotBytes(SNAP_BYTES);
     zip = join(root, `${name}.zip`);
-    writeZip(zip, [[`/backup/${name}`, snap], [`/etc/kubernetes/${name}.rkestate`, stateJson(2 << 20)]]);
+    writeZip(zip, [
+      [`/backup/${name}`, snap],
+      [`/etc/kubernetes/${name}.rkestate`, stateJson(2 << 20)],
+    ]);
   }, 60_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 

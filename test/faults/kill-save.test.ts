@@ -24,7 +24,13 @@ function dirs(root: string) {
   const kubernetes = join(root, "kubernetes");
   mkdirSync(backup, { recursive: true });
   mkdirSync(kubernetes, { recursive: true });
-  const env = { PATH: process.env.PATH, RKE_TOOLS_BACKUP_DIR: backup, RKE_TOOLS_KUBERNETES_DIR: kubernetes, RKE_TOOLS_TMP_DIR: join(root, "tmp"), RKE_TOOLS_BACKUP_RETRY_INTERVAL: "10ms" };
+  const env = {
+    PATH: process.env.PATH,
+    RKE_TOOLS_BACKUP_DIR: backup,
+    RKE_TOOLS_KUBERNETES_DIR: kubernetes,
+    RKE_TOOLS_TMP_DIR: join(root, "tmp"),
+    RKE_TOOLS_BACKUP_RETRY_INTERVAL: "10ms",
+  };
   return { backup, kubernetes, env };
 }
 

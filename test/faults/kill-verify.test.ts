@@ -25,7 +25,10 @@ describeWith([hasCommand("python3", "apt-get install python3")], `kill -9 during
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), "rke-faults-verify-"));
     zip = join(root, `${name}.zip`);
-    writeZip(zip, [[`/backup/${name}`, snapshotBytes(SNAP_BYTES)], [`/etc/kubernetes/${name}.rkestate`, stateJson(64 << 10)]]);
+    writeZip(zip, [
+      [`/backup/${name}`, snapshotBytes(SNAP_BYTES)],
+      [`/etc/kubernetes/${name}.rkestate`, stateJson(64 << 10)],
+    ]);
   }, 60_000);
   afterAll(() => {
     process.stderr.write(tally.summary("verify's database copy") + "\n");

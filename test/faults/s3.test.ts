@@ -66,7 +66,10 @@ describeWith([...etcdComponents, s3Gateway, ...checkTools, hasCommand("python3",
     bucket = createBucket();
     // The object every download case fetches (written by Python's zipfile, put with curl).
     zip = join(root, `${DL_NAME}.zip`);
-    writeZip(zip, [[`/backup/${DL_NAME}`, snapshotBytes(16 << 20)], [`/etc/kubernetes/${DL_NAME}.rkestate`, stateJson(64 * 1024)]]);
+    writeZip(zip, [
+      [`/backup/${DL_NAME}`, snapshotBytes(16 << 20)],
+      [`/etc/kubernetes/${DL_NAME}.rkestate`, stateJson(64 * 1024)],
+    ]);
     putObject(bucket, `${DL_NAME}.zip`, zip, [`x-amz-meta-sha256: ${sha(zip)}`]);
   }, 60_000);
   beforeEach(() => proxy.clear());

@@ -37,7 +37,7 @@ describeWith(imageComponents, "image: cert-deployer and nginx-proxy", () => {
     const ca = readFileSync(pki.ca, "utf8");
     const node = readFileSync(pki.node.cert, "utf8");
     const nodeKey = readFileSync(pki.node.key, "utf8");
-    const kubecfg = "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: \"https://127.0.0.1:6443\"\n  name: \"local\"\n";
+    const kubecfg = 'apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: "https://127.0.0.1:6443"\n  name: "local"\n';
     const r = runOnce({
       name: "cert-deployer",
       image: img.image,
@@ -62,14 +62,27 @@ describeWith(imageComponents, "image: cert-deployer and nginx-proxy", () => {
     // kube-apiserver stand-in on the first control-plane address: a TLS listener that greets and closes.
     const tls = (container: string, ip: string, port = "6443") => exec(container, ["ncat", "--ssl", "--recv-only", "-w", "5", ip, port]).stdout.trim();
     const apiserver = async (label: string, ip: string) => {
-      const n = create({ name: "kube-apiserver", image: img.base, entrypoint: ["ncat"], cmd: ["--ssl", "-kl", ip, "6443", "--sh-exec", `echo apiserver-${label}`], network: net.b.net, restart: "no" }, label);
+      const n = create(
+        {
+          name: "kube-apiserver",
+          image: img.base,
+          entrypoint: ["ncat"],
+          cmd: ["--ssl", "-kl", ip, "6443", "--sh-exec", `echo apiserver-${label}`],
+          network: net.b.net,
+          restart: "no",
+        },
+        label,
+      );
       made.push(n);
       start(n);
       await until(n, "listening", (s) => s.Running && tls(n, ip) === `apiserver-${label}`, 30_000);
     };
     await apiserver("b", net.b.ip);
     const cp = `${net.b.ip},${CP2}`;
-    const proxy = create({ name: "nginx-proxy", image: img.image, entrypoint: ["nginx-proxy"], cmd: [`CP_HOSTS=${cp}`], env: [`CP_HOSTS=${cp}`], network: net.a.net, restart: "always" }, "a");
+    const proxy = create(
+      { name: "nginx-proxy", image: img.image, entrypoint: ["nginx-proxy"], cmd: [`CP_HOSTS=${cp}`], env: [`CP_HOSTS=${cp}`], network: net.a.net, restart: "always" },
+      "a",
+    );
     made.push(proxy);
     start(proxy);
     /** What a kubelet on the worker would get through https://127.0.0.1:6443. */

@@ -15,7 +15,24 @@ import { makePki, type Pki } from "../support/pki.ts";
 import { createBucket, gateway, listKeys, removeBucket, s3Gateway } from "../support/s3.ts";
 import { declareSecret } from "../support/secrets.ts";
 import { lastLine } from "../support/bin.ts";
-import { BACKUP, backupBinds, cname, CERT_FLAGS, create, etcdctl, imageComponents, issueEtcdCert, makeNode, type Node, remove, runOnce, start, startEtcdContainer, testImages, until } from "./support.ts";
+import {
+  BACKUP,
+  backupBinds,
+  cname,
+  CERT_FLAGS,
+  create,
+  etcdctl,
+  imageComponents,
+  issueEtcdCert,
+  makeNode,
+  type Node,
+  remove,
+  runOnce,
+  start,
+  startEtcdContainer,
+  testImages,
+  until,
+} from "./support.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 /** Entry names, read by Python's zipfile (independent of our reader). */
@@ -70,16 +87,30 @@ describeWith([...imageComponents, ...etcdComponents, s3Gateway], "image: etcd sn
     const g = gateway();
     bucket = createBucket();
     declareSecret(b64(g.secretKey));
-    const s3 = ["--creation=12h", "--retention=72h", "--s3-backup=true", `--s3-endpoint=${g.endpoint}`, `--s3-bucketName=${bucket}`, "--s3-region=", `--s3-endpoint-ca=${b64(g.caPem)}`];
+    const s3 = [
+      "--creation=12h",
+      "--retention=72h",
+      "--s3-backup=true",
+      `--s3-endpoint=${g.endpoint}`,
+      `--s3-bucketName=${bucket}`,
+      "--s3-region=",
+      `--s3-endpoint-ca=${b64(g.caPem)}`,
+    ];
     const env = [`S3_ACCESS_KEY=${b64(g.accessKey)}`, `S3_SECRET_KEY=${b64(g.secretKey)}`];
-    const r = runOnce({ name: "etcd-snapshot-once", image: img.image, cmd: [...saveCmd("s3snap"), "--once", ...s3], env, binds: backupBinds(node), network: "host", restart: "no" }, "s3");
+    const r = runOnce(
+      { name: "etcd-snapshot-once", image: img.image, cmd: [...saveCmd("s3snap"), "--once", ...s3], env, binds: backupBinds(node), network: "host", restart: "no" },
+      "s3",
+    );
     made.push(cname("etcd-snapshot-once", "s3"));
     expect({ code: r.code, last: lastLine(r.stderr) }).toEqual({ code: 0, last: expect.any(String) });
     expect(listKeys(bucket)).toEqual(["s3snap.zip"]);
 
     // A forced upload failure (a wrong secret): exit 1 and RKE's phrase on the last stderr line.
     const bad = [`S3_ACCESS_KEY=${b64(g.accessKey)}`, `S3_SECRET_KEY=${b64("not-the-secret-value")}`];
-    const f = runOnce({ name: "etcd-snapshot-once", image: img.image, cmd: [...saveCmd("s3fail"), "--once", ...s3], env: bad, binds: backupBinds(node), network: "host", restart: "no" }, "s3fail");
+    const f = runOnce(
+      { name: "etcd-snapshot-once", image: img.image, cmd: [...saveCmd("s3fail"), "--once", ...s3], env: bad, binds: backupBinds(node), network: "host", restart: "no" },
+      "s3fail",
+    );
     made.push(cname("etcd-snapshot-once", "s3fail"));
     expect(f.code).toBe(1);
     expect(lastLine(f.stderr)).toContain("failed to upload etcd snapshot file");
@@ -90,7 +121,14 @@ describeWith([...imageComponents, ...etcdComponents, s3Gateway], "image: etcd sn
     api = await startKubeApi({ secret: STATE, configMap: null });
     writeKubeconfig(kubeconfigPathIn(node.kube), api, { embed: true }); // the container sees only /etc/kubernetes
     const before = new Set(readdirSync(node.snapshots));
-    const name = create({ name: "etcd-rolling-snapshots", image: img.image, cmd: [...saveCmd("etcd-rolling-snapshots"), "--retention=72h", "--creation=2s"], binds: backupBinds(node), network: "host", restart: "always" });
+    const name = create({
+      name: "etcd-rolling-snapshots",
+      image: img.image,
+      cmd: [...saveCmd("etcd-rolling-snapshots"), "--retention=72h", "--creation=2s"],
+      binds: backupBinds(node),
+      network: "host",
+      restart: "always",
+    });
     made.push(name);
     start(name);
     const rolled = () => readdirSync(node.snapshots).filter((f) => !before.has(f) && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ_etcd\.zip$/.test(f));

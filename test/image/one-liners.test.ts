@@ -54,13 +54,20 @@ describeWith(imageComponents, "image: RKE's one-liners and the weave layout", ()
     made.push(listener);
     start(listener);
     const check = (ports: string, label: string) =>
-      once({
-        name: "rke-port-checker",
-        image: img.image,
-        env: [`HOSTS=${net.b.ip}`, `PORTS=${ports}`],
-        cmd: ["sh", "-c", 'for host in $HOSTS; do for port in $PORTS ; do echo "Checking host ${host} on port ${port}" >&1 & nc -w 5 -z $host $port > /dev/null || echo "${host}:${port}" >&2 & done; wait; done'],
-        network: net.a.net,
-      }, label);
+      once(
+        {
+          name: "rke-port-checker",
+          image: img.image,
+          env: [`HOSTS=${net.b.ip}`, `PORTS=${ports}`],
+          cmd: [
+            "sh",
+            "-c",
+            'for host in $HOSTS; do for port in $PORTS ; do echo "Checking host ${host} on port ${port}" >&1 & nc -w 5 -z $host $port > /dev/null || echo "${host}:${port}" >&2 & done; wait; done',
+          ],
+          network: net.a.net,
+        },
+        label,
+      );
     await until(listener, "listening on 1337", (s) => s.Running && check("1337", `probe${Date.now()}`).stderr === "", 30_000);
     const r = check("1337 1338", "a");
     expect(r.code).toBe(0);
@@ -75,7 +82,15 @@ describeWith(imageComponents, "image: RKE's one-liners and the weave layout", ()
     writeFileSync(join(varLib, "present.log"), "x");
     symlinkSync("/var/lib/present.log", join(logs, "kubelet_abc.log"));
     symlinkSync("/var/lib/gone.log", join(logs, "etcd_def.log"));
-    const r = once({ name: "rke-log-cleaner", image: img.image, tty: true, privileged: true, cmd: ["sh", "-c", "find /var/lib/rancher/rke/log -type l ! -exec test -e {} \\; -print -delete"], binds: [`${varLib}:/var/lib`], network: "none" });
+    const r = once({
+      name: "rke-log-cleaner",
+      image: img.image,
+      tty: true,
+      privileged: true,
+      cmd: ["sh", "-c", "find /var/lib/rancher/rke/log -type l ! -exec test -e {} \\; -print -delete"],
+      binds: [`${varLib}:/var/lib`],
+      network: "none",
+    });
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe("/var/lib/rancher/rke/log/etcd_def.log");
     expect(readdirSync(logs)).toEqual(["kubelet_abc.log"]);
@@ -88,7 +103,14 @@ describeWith(imageComponents, "image: RKE's one-liners and the weave layout", ()
     mkdirSync(backup, { recursive: true });
     writeFileSync(join(kube, ".tmp/kube-ca.pem"), "ca\n");
     const sh = 'if [ -d /etc/kubernetes/.tmp/ ] && [ "$(ls -A /etc/kubernetes/.tmp/)" ]; then tar czvf /backup/pki.bundle.tar.gz /etc/kubernetes/.tmp/;fi';
-    const r = once({ name: "rke-bundle-cert", image: img.image, privileged: true, cmd: ["sh", "-c", sh], binds: [`${kube}:/etc/kubernetes`, `${backup}:/backup`], network: "none" });
+    const r = once({
+      name: "rke-bundle-cert",
+      image: img.image,
+      privileged: true,
+      cmd: ["sh", "-c", sh],
+      binds: [`${kube}:/etc/kubernetes`, `${backup}:/backup`],
+      network: "none",
+    });
     expect(r.code).toBe(0);
     const list = spawnSync("tar", ["tzf", join(backup, "pki.bundle.tar.gz")], { encoding: "utf8" });
     expect(list.stdout.split("\n").filter(Boolean)).toEqual(["etc/kubernetes/.tmp/", "etc/kubernetes/.tmp/kube-ca.pem"]);
@@ -98,14 +120,25 @@ describeWith(imageComponents, "image: RKE's one-liners and the weave layout", ()
     const opt = join(root, "host-opt");
     mkdirSync(opt, { recursive: true });
     // Kubernetes mounts the image's volumes after the pod's: with podman the anonymous volume is mounted over the bind.
-    const name = create({ name: "weave-plugins", image: img.image, entrypoint: ["/opt/rke-tools/weave-plugins-cni.sh"], binds: [`${opt}:/opt`], privileged: true, network: "none" });
+    const name = create({
+      name: "weave-plugins",
+      image: img.image,
+      entrypoint: ["/opt/rke-tools/weave-plugins-cni.sh"],
+      binds: [`${opt}:/opt`],
+      privileged: true,
+      network: "none",
+    });
     made.push(name);
     engineInit(name);
     start(name);
     await until(name, "running with the plugins moved", (s) => s.Running && existsSync(join(opt, "cni/bin/portmap")), 60_000);
     expect(readdirSync(join(opt, "cni/bin")).sort()).toEqual(["loopback", "portmap"]);
     expect(statSync(join(opt, "cni/bin/portmap")).mode & 0o777).toBe(0o755);
-    expect(exec(name, ["ls", "/tmp"]).stdout.split("\n").filter((f) => f === "loopback" || f === "portmap")).toEqual([]);
+    expect(
+      exec(name, ["ls", "/tmp"])
+        .stdout.split("\n")
+        .filter((f) => f === "loopback" || f === "portmap"),
+    ).toEqual([]);
     expect(existsSync(join(opt, "rke-tools"))).toBe(true); // the volume's mount point, its content not copied to the host
     expect(readdirSync(join(opt, "rke-tools"))).toEqual([]);
   }, 120_000);

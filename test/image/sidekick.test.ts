@@ -33,7 +33,12 @@ describeWith(imageComponents, "image: service-sidekick and the components on its
     made.push(name);
     start(name);
     const s = await until(name, "running with the component's line in its log", (st) => st.Running && logs(name).stdout.includes("pid="), 60_000);
-    return { line: logs(name).stdout.split("\n").find((l) => l.startsWith("pid=")), pid: s.Pid };
+    return {
+      line: logs(name)
+        .stdout.split("\n")
+        .find((l) => l.startsWith("pid=")),
+      pid: s.Pid,
+    };
   }
 
   test("the sidekick is created and never started", () => {
@@ -42,7 +47,12 @@ describeWith(imageComponents, "image: service-sidekick and the components on its
   });
 
   test("kube-scheduler (a foreign image, --volumes-from) runs /opt/rke-tools/entrypoint.sh, which execs the component as PID 1", async () => {
-    const argv = ["kube-scheduler", "--kubeconfig=/etc/kubernetes/ssl/kubecfg-kube-scheduler.yaml", "--authentication-kubeconfig=/etc/kubernetes/ssl/kubecfg-kube-scheduler.yaml", "--v=2"];
+    const argv = [
+      "kube-scheduler",
+      "--kubeconfig=/etc/kubernetes/ssl/kubecfg-kube-scheduler.yaml",
+      "--authentication-kubeconfig=/etc/kubernetes/ssl/kubecfg-kube-scheduler.yaml",
+      "--v=2",
+    ];
     const { line } = await component({
       name: "kube-scheduler",
       entrypoint: ["/opt/rke-tools/entrypoint.sh", ...argv],

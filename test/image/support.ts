@@ -56,11 +56,17 @@ export function workDir(): string {
 /** Removes every container, volume, labelled image and namespace a run of this suite made (this one or a crashed one). */
 export function sweep(): void {
   const e = engine!;
-  const ids = engineTry(e, ["ps", "-aq", "--filter", `label=${LABEL}`]).stdout.split("\n").filter(Boolean);
+  const ids = engineTry(e, ["ps", "-aq", "--filter", `label=${LABEL}`])
+    .stdout.split("\n")
+    .filter(Boolean);
   if (ids.length) engineTry(e, ["rm", "-f", "-v", "-t", "0", ...ids]);
-  const vols = engineTry(e, ["volume", "ls", "-q", "--filter", `label=${LABEL}`]).stdout.split("\n").filter(Boolean);
+  const vols = engineTry(e, ["volume", "ls", "-q", "--filter", `label=${LABEL}`])
+    .stdout.split("\n")
+    .filter(Boolean);
   if (vols.length) engineTry(e, ["volume", "rm", "-f", ...vols]);
-  const imgs = engineTry(e, ["images", "-q", "--filter", `label=${LABEL}`]).stdout.split("\n").filter(Boolean);
+  const imgs = engineTry(e, ["images", "-q", "--filter", `label=${LABEL}`])
+    .stdout.split("\n")
+    .filter(Boolean);
   if (imgs.length) engineTry(e, ["rmi", "-f", ...new Set(imgs)]);
   for (const ns of spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout.split("\n")) {
     const name = ns.split(" ")[0];
@@ -282,7 +288,13 @@ export interface Node {
 /** A node's directories with RKE's certificate files for it (kube-ca, kube-node) from `pki`. */
 export function makeNode(label: string, pki: { ca: string; node: { cert: string; key: string } }): Node {
   const root = join(workDir(), `node-${label}`);
-  const n: Node = { root, kube: join(root, "etc/kubernetes"), optRke: join(root, "opt/rke"), snapshots: join(root, "opt/rke/etcd-snapshots"), etcdData: join(root, "var/lib/etcd") };
+  const n: Node = {
+    root,
+    kube: join(root, "etc/kubernetes"),
+    optRke: join(root, "opt/rke"),
+    snapshots: join(root, "opt/rke/etcd-snapshots"),
+    etcdData: join(root, "var/lib/etcd"),
+  };
   for (const d of [join(n.kube, "ssl"), n.snapshots, n.etcdData]) mkdirSync(d, { recursive: true });
   const copy = (from: string, to: string) => writeFileSync(join(n.kube, "ssl", to), readFileSync(from), { mode: 0o600 });
   copy(pki.ca, "kube-ca.pem");
@@ -314,7 +326,26 @@ export function issueEtcdCert(n: Node, pki: { ca: string; caKey: string }, ip: s
     if (r.status !== 0) throw new Error(`openssl ${args[0]} for ${base} failed: ${lastLine(r.stderr)}`);
   };
   run(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-subj", "/CN=kube-etcd", "-out", csr]);
-  run(["x509", "-req", "-in", csr, "-CA", pki.ca, "-CAkey", pki.caKey, "-CAcreateserial", "-CAserial", join(workDir(), "ca.srl"), "-days", "2", "-sha256", "-extfile", ext, "-out", join(dir, `${base}.pem`)]);
+  run([
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    pki.ca,
+    "-CAkey",
+    pki.caKey,
+    "-CAcreateserial",
+    "-CAserial",
+    join(workDir(), "ca.srl"),
+    "-days",
+    "2",
+    "-sha256",
+    "-extfile",
+    ext,
+    "-out",
+    join(dir, `${base}.pem`),
+  ]);
   chmodSync(key, 0o600);
   return { cert: `/etc/kubernetes/ssl/${base}.pem`, key: `/etc/kubernetes/ssl/${base}-key.pem` };
 }
@@ -323,7 +354,17 @@ export function issueEtcdCert(n: Node, pki: { ca: string; caKey: string }, ip: s
  * etcd with client-certificate TLS in a container of the test base (Debian's etcd binary bound in:
  * the test base carries only etcdctl). `listen` is <ip>:<port> for clients; the peer port is port+1.
  */
-export async function startEtcdContainer(o: { name: string; base: string; network: string; node: Node; ip: string; port: number; cert: { cert: string; key: string }; extra?: string[]; nodeLabel?: string }): Promise<string> {
+export async function startEtcdContainer(o: {
+  name: string;
+  base: string;
+  network: string;
+  node: Node;
+  ip: string;
+  port: number;
+  cert: { cert: string; key: string };
+  extra?: string[];
+  nodeLabel?: string;
+}): Promise<string> {
   const client = `https://${o.ip}:${o.port}`;
   const peer = `https://${o.ip}:${o.port + 1}`;
   const args = o.extra ?? ["--name", "etcd-node", "--initial-cluster", `etcd-node=${peer}`, "--initial-advertise-peer-urls", peer, "--initial-cluster-token", "etcd-cluster-1"];
@@ -334,10 +375,19 @@ export async function startEtcdContainer(o: { name: string; base: string; networ
       entrypoint: ["/usr/local/bin/etcd"],
       cmd: [
         "--data-dir=/var/lib/rancher/etcd/",
-        `--listen-client-urls=${client}`, `--advertise-client-urls=${client}`, `--listen-peer-urls=${peer}`,
-        "--client-cert-auth", "--trusted-ca-file=/etc/kubernetes/ssl/kube-ca.pem", `--cert-file=${o.cert.cert}`, `--key-file=${o.cert.key}`,
-        "--peer-client-cert-auth", "--peer-trusted-ca-file=/etc/kubernetes/ssl/kube-ca.pem", `--peer-cert-file=${o.cert.cert}`, `--peer-key-file=${o.cert.key}`,
-        "--log-level=error", ...args,
+        `--listen-client-urls=${client}`,
+        `--advertise-client-urls=${client}`,
+        `--listen-peer-urls=${peer}`,
+        "--client-cert-auth",
+        "--trusted-ca-file=/etc/kubernetes/ssl/kube-ca.pem",
+        `--cert-file=${o.cert.cert}`,
+        `--key-file=${o.cert.key}`,
+        "--peer-client-cert-auth",
+        "--peer-trusted-ca-file=/etc/kubernetes/ssl/kube-ca.pem",
+        `--peer-cert-file=${o.cert.cert}`,
+        `--peer-key-file=${o.cert.key}`,
+        "--log-level=error",
+        ...args,
       ],
       binds: ["/usr/bin/etcd:/usr/local/bin/etcd:ro", `${o.node.etcdData}:/var/lib/rancher/etcd`, `${o.node.kube}:/etc/kubernetes`],
       network: o.network,
@@ -360,5 +410,14 @@ export async function startEtcdContainer(o: { name: string; base: string; networ
 
 /** etcdctl (the test base's) inside a running container, with the node's certificate. */
 export function etcdctl(container: string, endpoint: string, cert: { cert: string; key: string }, args: string[]): Exited {
-  return exec(container, ["env", "ETCDCTL_API=3", "etcdctl", `--endpoints=${endpoint}`, "--cacert=/etc/kubernetes/ssl/kube-ca.pem", `--cert=${cert.cert}`, `--key=${cert.key}`, ...args]);
+  return exec(container, [
+    "env",
+    "ETCDCTL_API=3",
+    "etcdctl",
+    `--endpoints=${endpoint}`,
+    "--cacert=/etc/kubernetes/ssl/kube-ca.pem",
+    `--cert=${cert.cert}`,
+    `--key=${cert.key}`,
+    ...args,
+  ]);
 }

@@ -35,7 +35,16 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "fetchClusterSt
   });
   afterEach(() => {
     api.requests.length = 0;
-    Object.assign(api.state, { secret: null, secretRaw: undefined, configMap: null, secretStatus: undefined, configMapStatus: undefined, failFirst: undefined, hang: undefined, raw: undefined });
+    Object.assign(api.state, {
+      secret: null,
+      secretRaw: undefined,
+      configMap: null,
+      secretStatus: undefined,
+      configMapStatus: undefined,
+      failFirst: undefined,
+      hang: undefined,
+      raw: undefined,
+    });
   });
 
   test("reads the Secret: base64-decoded, re-indented with two spaces, no trailing newline", async () => {
@@ -46,9 +55,7 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "fetchClusterSt
     expect(state).toBe(STATE_PRETTY);
     expect(state.endsWith("}")).toBe(true);
     expect(api.requests).toEqual([{ method: "GET", path: SECRET_PATH, accept: "application/json" }]);
-    expect(lines).toEqual([
-      'time="1970-01-01T00:00:00Z" level=info msg="Trying to retrieve secret full-cluster-state" attempt=1 name="2026-11-21T04:42:25Z_etcd"\n',
-    ]);
+    expect(lines).toEqual(['time="1970-01-01T00:00:00Z" level=info msg="Trying to retrieve secret full-cluster-state" attempt=1 name="2026-11-21T04:42:25Z_etcd"\n']);
   });
 
   test("falls back to the ConfigMap (plain JSON) when there is no Secret", async () => {
@@ -68,9 +75,7 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "fetchClusterSt
   test("the Secret's bytes are kept: Go escapes and big numbers survive", async () => {
     const src = `{"desiredState":{"note":"\\u003cnone\\u003e","serial":123456789012345678901}}`;
     api.state.secret = src;
-    expect(await fetchClusterState(kubeconfig, { retry: FAST })).toBe(
-      `{\n  "desiredState": {\n    "note": "\\u003cnone\\u003e",\n    "serial": 123456789012345678901\n  }\n}`,
-    );
+    expect(await fetchClusterState(kubeconfig, { retry: FAST })).toBe(`{\n  "desiredState": {\n    "note": "\\u003cnone\\u003e",\n    "serial": 123456789012345678901\n  }\n}`);
   });
 
   test("neither Secret nor ConfigMap: one clear error, not retried", async () => {
@@ -115,7 +120,9 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "fetchClusterSt
     expect(api.requests.length).toBe(3);
     const warnings = lines.filter((l) => l.includes("level=warning"));
     expect(warnings.length).toBe(2);
-    expect(warnings[0]).toContain('msg="Failed to retrieve secret full-cluster-state" attempt=1 err="secret full-cluster-state: HTTP 500: Internal error occurred: etcdserver: request timed out"');
+    expect(warnings[0]).toContain(
+      'msg="Failed to retrieve secret full-cluster-state" attempt=1 err="secret full-cluster-state: HTTP 500: Internal error occurred: etcdserver: request timed out"',
+    );
     expect(warnings[1]).toContain("attempt=2");
     expect(lines.filter((l) => l.includes("Trying to retrieve secret")).length).toBe(3);
     for (const m of STATE_MARKERS) expect(lines.join("")).not.toContain(m);
@@ -232,8 +239,9 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "fetchClusterSt
     try {
       expect(await fetchClusterState(kubeconfig, { retry: FAST })).toBe(STATE_PRETTY);
     } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
   });
 });

@@ -1,7 +1,10 @@
 /** A cluster state shaped like RKE's FullState, compact as Go's json.Marshal writes it. */
 export const STATE_OBJECT = {
   desiredState: {
-    rkeConfig: { nodes: [{ address: "10.0.0.11", role: ["etcd", "controlplane", "worker"], port: "22" }], services: { etcd: { snapshot: true, retention: "72h", creation: "12h" } } },
+    rkeConfig: {
+      nodes: [{ address: "10.0.0.11", role: ["etcd", "controlplane", "worker"], port: "22" }],
+      services: { etcd: { snapshot: true, retention: "72h", creation: "12h" } },
+    },
     certificatesBundle: {
       "kube-ca": {
         certificatePEM: "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUTESTTESTTEST\n-----END CERTIFICATE-----\n",

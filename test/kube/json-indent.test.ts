@@ -23,9 +23,7 @@ describe("indentJson (Go's json.Indent)", () => {
     // Go's encoder writes <, >, & as \u003c, \u003e, \u0026; JSON.stringify would turn them back
     // and would round the big integer.
     const src = `{"html":"\\u003cb\\u003e \\u0026","slash":"a\\/b","big":123456789012345678901,"dup":1,"dup":2,"f":1.0}`;
-    expect(indentJson(src)).toBe(
-      `{\n  "html": "\\u003cb\\u003e \\u0026",\n  "slash": "a\\/b",\n  "big": 123456789012345678901,\n  "dup": 1,\n  "dup": 2,\n  "f": 1.0\n}`,
-    );
+    expect(indentJson(src)).toBe(`{\n  "html": "\\u003cb\\u003e \\u0026",\n  "slash": "a\\/b",\n  "big": 123456789012345678901,\n  "dup": 1,\n  "dup": 2,\n  "f": 1.0\n}`);
   });
 
   test("drops leading whitespace, keeps trailing whitespace (as Go)", () => {

@@ -48,7 +48,11 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "kubeconfig as 
   test("relative paths are relative to the kubeconfig's folder, as kubectl resolves them", async () => {
     const sub = join(dir, "rel");
     mkdirSync(join(sub, "certs"), { recursive: true });
-    for (const [src, dst] of [[pki.ca, "ca.pem"], [pki.node.cert, "node.pem"], [pki.node.key, "node-key.pem"]] as const) {
+    for (const [src, dst] of [
+      [pki.ca, "ca.pem"],
+      [pki.node.cert, "node.pem"],
+      [pki.node.key, "node-key.pem"],
+    ] as const) {
       writeFileSync(join(sub, "certs", dst), pki.read(src));
     }
     const p = join(sub, "kubeconfig");
@@ -83,7 +87,11 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "kubeconfig as 
     ["key is not a key", (t) => t.replace(pki.node.key, pki.node.cert), 'user "kube-node-local" client-key is not a valid PEM private key'],
     ["cert is not a cert", (t) => t.replace(pki.node.cert, pki.node.key), 'user "kube-node-local" client-certificate holds no PEM certificate'],
     ["bad -data", (t) => t.replace(/client-key: .*/, "client-key-data: not*base64!"), 'user "kube-node-local" client-key-data is not valid base64'],
-    ["no client certificate", (t) => t.replace(/user:\n[\s\S]*$/, "user:\n    token: abc\n"), 'user "kube-node-local" has no client-certificate and client-key (only client-certificate authentication is supported)'],
+    [
+      "no client certificate",
+      (t) => t.replace(/user:\n[\s\S]*$/, "user:\n    token: abc\n"),
+      'user "kube-node-local" has no client-certificate and client-key (only client-certificate authentication is supported)',
+    ],
   ];
   for (const [name, edit, why] of variants) {
     test(`malformed kubeconfig (${name}): one line naming the file and the problem`, async () => {

@@ -82,7 +82,15 @@ describe("Progress", () => {
     p.set(40);
     c.advance(10_000);
     p.stop();
-    expect(JSON.parse(lines[0]!)).toEqual({ bytes: "40", level: "info", msg: "Uploading snapshot: 40 B of 100 B (40%), 4 B/s", percent: "40", rate: "4 B/s", time: "2026-12-05T00:00:00Z", total: "100" });
+    expect(JSON.parse(lines[0]!)).toEqual({
+      bytes: "40",
+      level: "info",
+      msg: "Uploading snapshot: 40 B of 100 B (40%), 4 B/s",
+      percent: "40",
+      rate: "4 B/s",
+      time: "2026-12-05T00:00:00Z",
+      total: "100",
+    });
   });
 
   test("stop() cancels the ticker; count() stops it when its source ends or fails", async () => {
@@ -107,7 +115,13 @@ describe("Progress", () => {
       yield new Uint8Array(1);
       throw new Error("etcd went away");
     }
-    await expect((async () => { for await (const _ of q.count(failing())) { /* drain */ } })()).rejects.toThrow("etcd went away");
+    await expect(
+      (async () => {
+        for await (const _ of q.count(failing())) {
+          /* drain */
+        }
+      })(),
+    ).rejects.toThrow("etcd went away");
     expect(c.active).toBe(0);
   });
 

@@ -64,7 +64,16 @@ describe("nginx.conf rendering", () => {
 
   test("the original's directives are all there", () => {
     const conf = renderNginxConf(parseControlPlaneHosts("10.0.0.1").hosts);
-    for (const d of ["error_log stderr notice;", "worker_processes auto;", "multi_accept on;", "use epoll;", "worker_connections 1024;", "proxy_timeout 10m;", "proxy_connect_timeout 2s;", "listen        6443;"]) {
+    for (const d of [
+      "error_log stderr notice;",
+      "worker_processes auto;",
+      "multi_accept on;",
+      "use epoll;",
+      "worker_connections 1024;",
+      "proxy_timeout 10m;",
+      "proxy_connect_timeout 2s;",
+      "listen        6443;",
+    ]) {
       expect(conf).toContain(d);
     }
     expect(conf).not.toContain("least_conn"); // round-robin, as RKE expects

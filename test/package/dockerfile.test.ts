@@ -58,7 +58,13 @@ describe("package/Dockerfile", () => {
     expect(run).toContain("ln -sf /bin/bash /bin/sh");
     expect(run).toMatch(/apk add --no-cache [^\n]*\bbash\b[^\n]*\bacl\b[^\n]*\btar\b/);
     expect(all("ARG")).toContainEqual(expect.stringMatching(/^ETCD_VERSION=v3\.5\.\d+$/)); // 3.6 dropped snapshot restore
-    for (const out of ["-C /out/opt/rke-tools/bin --strip-components=1 docker/docker", "-C /out/opt/rke-tools/bin --strip-components=1 cri-dockerd/cri-dockerd", "/etcdctl", "-C /out/tmp"]) expect(run).toContain(out);
+    for (const out of [
+      "-C /out/opt/rke-tools/bin --strip-components=1 docker/docker",
+      "-C /out/opt/rke-tools/bin --strip-components=1 cri-dockerd/cri-dockerd",
+      "/etcdctl",
+      "-C /out/tmp",
+    ])
+      expect(run).toContain(out);
     expect(run).toContain("/out/tmp/loopback /out/tmp/portmap");
     expect(all("COPY", final)).toContain("--from=tools /out/ /");
   });
@@ -69,16 +75,26 @@ describe("package/Dockerfile", () => {
   });
 
   test("base, toolbox and third-party tools are build inputs whose defaults are the production ones", () => {
-    const args = all("ARG", instructions.slice(0, instructions.findIndex(([k]) => k === "FROM"))); // global ARGs
+    const args = all(
+      "ARG",
+      instructions.slice(
+        0,
+        instructions.findIndex(([k]) => k === "FROM"),
+      ),
+    ); // global ARGs
     expect(args).toEqual(expect.arrayContaining(["BASE_IMAGE=nginx:1.27.1-alpine", "TOOLBOX=toolbox-alpine", "TOOLS=tools-download"]));
-    const named = all("FROM").map((f) => f.split(/\s+AS\s+/i)[1]).filter(Boolean);
+    const named = all("FROM")
+      .map((f) => f.split(/\s+AS\s+/i)[1])
+      .filter(Boolean);
     for (const stage of ["toolbox-alpine", "toolbox-ready", "tools-download", "tools-none"]) expect(named).toContain(stage);
     expect(all("FROM")).toContain("${TOOLS} AS tools");
     expect(all("FROM").at(-1)).toBe("${TOOLBOX}");
   });
 
   test("its .dockerignore sends only the assembled trees", () => {
-    const ignore = readFileSync(join(ROOT, "package/Dockerfile.dockerignore"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
+    const ignore = readFileSync(join(ROOT, "package/Dockerfile.dockerignore"), "utf8")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"));
     expect(ignore).toEqual(["*", ...ARCHES.map((a) => `!dist/rootfs/linux-${a}/`)]);
   });
 });

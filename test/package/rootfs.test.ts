@@ -63,7 +63,14 @@ for (const arch of ["x64", "arm64"] as const) {
         if (path !== EXECUTABLE && dir === dirname(EXECUTABLE)) expect(readlinkSync(join(root, path))).not.toStartWith("/");
       }
       // the names RKE and the weave DaemonSet invoke (docs/contract.md §a)
-      for (const p of ["/opt/rke-tools/entrypoint.sh", "/opt/rke-tools/cloud-provider.sh", "/opt/rke-tools/weave-plugins-cni.sh", "/usr/bin/cert-deployer", "/usr/bin/nginx-proxy", "/usr/bin/share-mnt"]) {
+      for (const p of [
+        "/opt/rke-tools/entrypoint.sh",
+        "/opt/rke-tools/cloud-provider.sh",
+        "/opt/rke-tools/weave-plugins-cni.sh",
+        "/usr/bin/cert-deployer",
+        "/usr/bin/nginx-proxy",
+        "/usr/bin/share-mnt",
+      ]) {
         expect(resolveIn(root, p)).toBe(EXECUTABLE);
       }
     }, 60_000);
@@ -87,7 +94,15 @@ for (const arch of ["x64", "arm64"] as const) {
 
     test("the dynamic table agrees with the section table (patchelf's stale DT_VERDEF is mended)", () => {
       const exe = view(join(tree(arch).root, EXECUTABLE));
-      const pairs: [string, string][] = [["VERDEF", ".gnu.version_d"], ["VERNEED", ".gnu.version_r"], ["VERSYM", ".gnu.version"], ["SYMTAB", ".dynsym"], ["STRTAB", ".dynstr"], ["GNU_HASH", ".gnu.hash"], ["HASH", ".hash"]];
+      const pairs: [string, string][] = [
+        ["VERDEF", ".gnu.version_d"],
+        ["VERNEED", ".gnu.version_r"],
+        ["VERSYM", ".gnu.version"],
+        ["SYMTAB", ".dynsym"],
+        ["STRTAB", ".dynstr"],
+        ["GNU_HASH", ".gnu.hash"],
+        ["HASH", ".hash"],
+      ];
       for (const [tag, section] of pairs) {
         expect({ tag, value: exe.dynamic.get(tag) }).toEqual({ tag, value: exe.sections.get(section)?.addr });
       }
@@ -107,7 +122,12 @@ for (const arch of ["x64", "arm64"] as const) {
       const { manifest } = tree(arch);
       expect(manifest.arch).toBe(arch);
       expect(manifest.glibc.package).toMatch(arch === "x64" ? /^libc6/ : /^libc6(:arm64|-arm64-cross)$/);
-      expect(Object.keys(manifest.glibc.files).sort()).toEqual(layout(arch).filter((e) => e.type === "file" && e.from === "glibc").map((e) => e.path.slice(LIB_DIR.length + 1)).sort());
+      expect(Object.keys(manifest.glibc.files).sort()).toEqual(
+        layout(arch)
+          .filter((e) => e.type === "file" && e.from === "glibc")
+          .map((e) => e.path.slice(LIB_DIR.length + 1))
+          .sort(),
+      );
       for (const digest of Object.values(manifest.glibc.files)) expect(digest).toMatch(/^[0-9a-f]{64}$/);
       expect(manifest.executable.path).toBe(EXECUTABLE);
     }, 60_000);

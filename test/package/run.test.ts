@@ -14,7 +14,11 @@ import { describeWith, isRoot } from "../support/components.ts";
 import { makePki } from "../support/pki.ts";
 import { glibcFor, releaseTrees, tools, tree } from "./fixture.ts";
 
-interface Ran { code: number; stdout: string; stderr: string }
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 async function run(argv: string[], env: Record<string, string>, cwd?: string): Promise<Ran> {
   const p = Bun.spawn(argv, { env, cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 60_000 });
@@ -105,7 +109,9 @@ describeWith([isRoot, tools.patchelf, tools.unshare, glibcFor("x64")], "exec fro
     mkdirSync(join(root, "proc"));
     // A probe compiled and patched like the executable, added beside the tree (not part of the image).
     const plain = join(root, "exec-probe.plain");
-    const built = Bun.spawnSync([process.execPath, "build", "--compile", "--target=bun-linux-x64", "--outfile", plain, join(ROOT, "test/package/fixtures/exec-probe.ts")], { cwd: ROOT });
+    const built = Bun.spawnSync([process.execPath, "build", "--compile", "--target=bun-linux-x64", "--outfile", plain, join(ROOT, "test/package/fixtures/exec-probe.ts")], {
+      cwd: ROOT,
+    });
     expect(built.exitCode).toBe(0);
     makeSelfContained(plain, join(root, "exec-probe"), "x64");
     rmSync(plain);
@@ -115,7 +121,7 @@ describeWith([isRoot, tools.patchelf, tools.unshare, glibcFor("x64")], "exec fro
   }, 180_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  test("dlopen(\"libc.so.6\") finds our libc and execve replaces the process (what entrypoint.sh does in hyperkube)", async () => {
+  test('dlopen("libc.so.6") finds our libc and execve replaces the process (what entrypoint.sh does in hyperkube)', async () => {
     const r = await inChroot(root, ["/exec-probe", EXECUTABLE, "--version"], ENV);
     expect(r.stderr).toMatch(/^exec-probe pid \d+\n$/);
     expect(r.stdout).toMatch(/^rke-etcd-backup version /);

@@ -5,20 +5,38 @@ import { delayFor, retry, retryPolicy, sleep } from "../../src/retry/policy.ts";
 describe("retry policy", () => {
   test("defaults: one attempt, no delay", async () => {
     let n = 0;
-    await expect(retry(async () => { n++; throw new Error("x"); }, retryPolicy())).rejects.toThrow("x");
+    await expect(
+      retry(async () => {
+        n++;
+        throw new Error("x");
+      }, retryPolicy()),
+    ).rejects.toThrow("x");
     expect(n).toBe(1);
   });
 
   test("retries until success and reports each retry", async () => {
     const seen: number[] = [];
-    const v = await retry(async (a) => { if (a < 3) throw new Error(`fail ${a}`); return a; }, retryPolicy({ attempts: 5 }), { onRetry: (_e, a) => seen.push(a) });
+    const v = await retry(
+      async (a) => {
+        if (a < 3) throw new Error(`fail ${a}`);
+        return a;
+      },
+      retryPolicy({ attempts: 5 }),
+      { onRetry: (_e, a) => seen.push(a) },
+    );
     expect(v).toBe(3);
     expect(seen).toEqual([1, 2]);
   });
 
   test("does not retry what retryOn refuses (invalid input)", async () => {
     let n = 0;
-    const p = retry(async () => { n++; throw new RkeToolsError(ErrorCode.InvalidInput, "bad"); }, retryPolicy({ attempts: 4 }));
+    const p = retry(
+      async () => {
+        n++;
+        throw new RkeToolsError(ErrorCode.InvalidInput, "bad");
+      },
+      retryPolicy({ attempts: 4 }),
+    );
     await expect(p).rejects.toThrow("bad");
     expect(n).toBe(1);
   });

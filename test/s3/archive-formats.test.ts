@@ -41,7 +41,11 @@ describeWith([s3Gateway], "tar archive formats in S3", () => {
 
   test("upload: key and content type follow the archive's format", async () => {
     const { c, b } = await client("f");
-    for (const [ext, type] of [["tar.zst", "application/zstd"], ["tar.gz", "application/gzip"], ["zip", "application/zip"]]) {
+    for (const [ext, type] of [
+      ["tar.zst", "application/zstd"],
+      ["tar.gz", "application/gzip"],
+      ["zip", "application/zip"],
+    ]) {
       const local = file(`snap.${ext}`);
       const res = await uploadSnapshot(c, local, `f/snap.${ext}`);
       expect(res.skipped).toBe(false);

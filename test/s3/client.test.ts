@@ -63,9 +63,11 @@ describeWith([s3Gateway], "S3 client against the gateway", () => {
     const err = await createS3Client(s3ConfigFromFlags(gatewayFlags(bucket, { "s3-secretKey": wrong }), {}, { log }), { log }).catch((e) => e);
     // Against Ceph RGW (issue 19.20): without a region the first request (GetBucketLocation) gets
     // a 403 body with a code and no message; with one, the bucket check is a HEAD (no body).
-    expect(err.message).toBe(`failed to set s3 server: failed to check s3 bucket:${bucket}, err:SignatureDoesNotMatch: the request's signature does not match; check --s3-secretKey`);
+    expect(err.message).toBe(
+      `failed to set s3 server: failed to check s3 bucket:${bucket}, err:SignatureDoesNotMatch: the request's signature does not match; check --s3-secretKey`,
+    );
     const text = lines.join("");
-    expect(text).toContain("s3-accessKey=\"[REDACTED]\"");
+    expect(text).toContain('s3-accessKey="[REDACTED]"');
     for (const secret of [gateway().accessKey, gateway().secretKey, "wrong-secret-value-123", wrong]) expect(text).not.toContain(secret);
   });
 
@@ -120,7 +122,16 @@ test("GetBucketLocation denied and the bucket elsewhere: the region AWS names is
       return new Response(null, { status: 404 });
     },
   });
-  const flags = { "s3-endpoint": `127.0.0.1:${server.port}`, "s3-accessKey": "AKIDEXAMPLE", "s3-secretKey": "secret", "s3-bucketName": "far-bucket", "s3-region": "", "s3-endpoint-ca": "", "s3-folder": "", "s3-plain-http": true };
+  const flags = {
+    "s3-endpoint": `127.0.0.1:${server.port}`,
+    "s3-accessKey": "AKIDEXAMPLE",
+    "s3-secretKey": "secret",
+    "s3-bucketName": "far-bucket",
+    "s3-region": "",
+    "s3-endpoint-ca": "",
+    "s3-folder": "",
+    "s3-plain-http": true,
+  };
   const client = await createS3Client(s3ConfigFromFlags(flags, {}));
   expect(client.region).toBe("eu-west-1");
   expect(signedRegions).toEqual(["us-east-1", "eu-west-1"]);

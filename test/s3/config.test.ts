@@ -95,7 +95,15 @@ describe("s3ConfigFromFlags", () => {
 
 describe("addressing (minio-go auto lookup)", () => {
   test("virtual-host for AWS, GCS and Aliyun; path for others and dotted buckets", () => {
-    for (const h of ["s3.amazonaws.com", "s3.eu-west-1.amazonaws.com", "s3-us-gov-west-1.amazonaws.com", "s3.cn-north-1.amazonaws.com.cn", "s3.dualstack.us-east-1.amazonaws.com", "storage.googleapis.com", "oss-cn-hangzhou.aliyuncs.com"]) {
+    for (const h of [
+      "s3.amazonaws.com",
+      "s3.eu-west-1.amazonaws.com",
+      "s3-us-gov-west-1.amazonaws.com",
+      "s3.cn-north-1.amazonaws.com.cn",
+      "s3.dualstack.us-east-1.amazonaws.com",
+      "storage.googleapis.com",
+      "oss-cn-hangzhou.aliyuncs.com",
+    ]) {
       expect(`${h}: ${addressingFor(h, "snaps", true)}`).toBe(`${h}: virtual-host`);
     }
     expect(addressingFor("127.0.0.1:7443", "snaps", true)).toBe("path");
@@ -107,7 +115,9 @@ describe("addressing (minio-go auto lookup)", () => {
     expect(objectUrl({ scheme: "https", host: "s3.amazonaws.com", bucket: "b", addressing: "virtual-host" }, "f/2024-01-01T00:00:00Z_etcd.zip").toString()).toBe(
       "https://b.s3.amazonaws.com/f/2024-01-01T00%3A00%3A00Z_etcd.zip",
     );
-    expect(objectUrl({ scheme: "https", host: "127.0.0.1:7443", bucket: "b", addressing: "path" }, undefined, { location: "" }).toString()).toBe("https://127.0.0.1:7443/b/?location=");
+    expect(objectUrl({ scheme: "https", host: "127.0.0.1:7443", bucket: "b", addressing: "path" }, undefined, { location: "" }).toString()).toBe(
+      "https://127.0.0.1:7443/b/?location=",
+    );
     expect(encodeKey("a b+c(1)!")).toBe("a%20b%2Bc%281%29%21");
     expect(regionalHost("s3.amazonaws.com", "eu-west-1")).toBe("s3.eu-west-1.amazonaws.com");
     expect(regionalHost("s3.amazonaws.com", "us-east-1")).toBe("s3.amazonaws.com");

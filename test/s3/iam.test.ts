@@ -68,7 +68,12 @@ describeWith([s3Gateway], "IAM credentials from local metadata servers", () => {
     const imds = new ImdsServer({ ...issued(), expiration: () => new Date(Date.parse("2030-01-01T00:10:00Z")) }, "v2");
     try {
       let now = Date.parse("2030-01-01T00:00:00Z");
-      const src = new RefreshingCredentials("imds", (s) => fetchImdsCredentials({ AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url }, s), undefined, () => now);
+      const src = new RefreshingCredentials(
+        "imds",
+        (s) => fetchImdsCredentials({ AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url }, s),
+        undefined,
+        () => now,
+      );
       await Promise.all([src.get(), src.get(), src.get()]); // concurrent callers share one fetch
       expect(imds.hits.length).toBe(3);
       now += 4 * 60_000; // 6 minutes left: still good
@@ -82,7 +87,12 @@ describeWith([s3Gateway], "IAM credentials from local metadata servers", () => {
       now += 60_000;
       expect((await src.get()).accessKeyId).toBe(gateway().accessKey);
       now += 10 * 60_000;
-      expect(await src.get().then(() => "ok", (e) => e.message)).toMatch(/EC2 instance metadata .* could not be reached/);
+      expect(
+        await src.get().then(
+          () => "ok",
+          (e) => e.message,
+        ),
+      ).toMatch(/EC2 instance metadata .* could not be reached/);
     } finally {
       await imds.stop();
     }

@@ -17,7 +17,11 @@ describeWith([s3Gateway], "restore commands with --s3-backup", () => {
   let bucket: string;
   const env = () => ({ ...d.env, S3_ACCESS_KEY: b64(gateway().accessKey), S3_SECRET_KEY: b64(gateway().secretKey) });
   const s3 = (folder = "") => [
-    `--s3-endpoint=${gateway().endpoint}`, `--s3-bucketName=${bucket}`, "--s3-region=", `--s3-endpoint-ca=${b64(gateway().caPem)}`, ...(folder ? [`--s3-folder=${folder}`] : []),
+    `--s3-endpoint=${gateway().endpoint}`,
+    `--s3-bucketName=${bucket}`,
+    "--s3-region=",
+    `--s3-endpoint-ca=${b64(gateway().caPem)}`,
+    ...(folder ? [`--s3-folder=${folder}`] : []),
   ];
   const tool = (cmd: string, args: string[], e = env()) => runTool("rke-etcd-backup", ["etcd-backup", cmd, ...args], { env: e });
 
@@ -36,7 +40,11 @@ describeWith([s3Gateway], "restore commands with --s3-backup", () => {
     const r = await tool("delete", ["--name", "d1", "--s3-backup", ...s3("f")]);
     expect(r.code).toBe(0);
     expect(readdirSync(d.backup)).toEqual([]);
-    expect(listKeys(bucket).filter((k) => k.startsWith("f/") || k === "d1.zip").sort()).toEqual(["d1.zip", "f/d1-x.zip", "f/d10.zip"]);
+    expect(
+      listKeys(bucket)
+        .filter((k) => k.startsWith("f/") || k === "d1.zip")
+        .sort(),
+    ).toEqual(["d1.zip", "f/d1-x.zip", "f/d10.zip"]);
     expect(lastLine(r.stderr)).toMatch(/msg="removed backups: f\/d1(\.zip)?, f\/d1(\.zip)? from object store"$/);
     expect(r.stderr).not.toContain(gateway().secretKey);
   });

@@ -21,10 +21,14 @@ describeWith([...etcdComponents, s3Gateway], "save with --s3-backup", () => {
   // RKE passes the keys only as base64 env, the rest as flags (docs/contract.md §a.4).
   const s3Env = () => ({ S3_ACCESS_KEY: b64(gateway().accessKey), S3_SECRET_KEY: b64(gateway().secretKey) });
   const s3Args = (b: string, more: string[] = []) => [
-    "--s3-backup=true", `--s3-endpoint=${gateway().endpoint}`, `--s3-bucketName=${b}`, "--s3-region=", `--s3-endpoint-ca=${b64(gateway().caPem)}`, ...more,
+    "--s3-backup=true",
+    `--s3-endpoint=${gateway().endpoint}`,
+    `--s3-bucketName=${b}`,
+    "--s3-region=",
+    `--s3-endpoint-ca=${b64(gateway().caPem)}`,
+    ...more,
   ];
-  const save = (args: string[], env: Record<string, string> = s3Env()) =>
-    runTool("rke-etcd-backup", ["etcd-backup", "save", ...args], { env: { ...d.env, ...env } });
+  const save = (args: string[], env: Record<string, string> = s3Env()) => runTool("rke-etcd-backup", ["etcd-backup", "save", ...args], { env: { ...d.env, ...env } });
 
   beforeAll(async () => {
     etcd = await startEtcd();
@@ -48,7 +52,9 @@ describeWith([...etcdComponents, s3Gateway], "save with --s3-backup", () => {
       expect(r.stderr).toContain('s3-accessKey="[REDACTED]"');
       expect(r.stderr).not.toContain(gateway().secretKey);
       expect(list(d.backup)).toEqual([`${name}.zip`]);
-      const local = createHash("sha256").update(readFileSync(join(d.backup, `${name}.zip`))).digest("hex");
+      const local = createHash("sha256")
+        .update(readFileSync(join(d.backup, `${name}.zip`)))
+        .digest("hex");
       expect(headObject(bucket, key).headers["x-amz-meta-sha256"]).toBe(local);
     }, 60_000);
   }

@@ -11,9 +11,7 @@ import { rotateSnapshots } from "../../src/s3/retention.ts";
 import { uploadSnapshot } from "../../src/s3/upload.ts";
 import { DEFAULT_PROGRESS } from "../../src/log/progress.ts";
 import { describeWith } from "../support/components.ts";
-import {
-  captureLog, createBucket, gatewayFlags, headObject, listKeys, listVersions, openUploads, putObject, removeBucket, s3Gateway, type Versioning,
-} from "../support/s3.ts";
+import { captureLog, createBucket, gatewayFlags, headObject, listKeys, listVersions, openUploads, putObject, removeBucket, s3Gateway, type Versioning } from "../support/s3.ts";
 
 // Real network transfers on a shared 2-core machine: generous limits (nothing here asserts on time).
 setDefaultTimeout(60_000);
@@ -62,7 +60,11 @@ describeWith([s3Gateway], "S3 snapshot transfers against the gateway", () => {
       });
     }
 
-    const cases: [Versioning, boolean][] = [["never", true], ["Suspended", true], ["Enabled", false]];
+    const cases: [Versioning, boolean][] = [
+      ["never", true],
+      ["Suspended", true],
+      ["Enabled", false],
+    ];
     for (const [versioning, skips] of cases) {
       test(`existing object, versioning ${versioning}: ${skips ? "skipped" : "uploaded again"}`, async () => {
         const b = bucket(versioning);
@@ -114,7 +116,8 @@ describeWith([s3Gateway], "S3 snapshot transfers against the gateway", () => {
       await downloadSnapshot(await client(b), "prog", mkdtempSync(join(dir, "dl-")), { log: down.log, progress: policy });
       const downLines = down.lines.filter((l) => l.includes("Downloading snapshot: "));
       expect(downLines.length).toBeGreaterThan(0);
-      for (const l of downLines) expect(l).toMatch(/msg="Downloading snapshot: [0-9.]+ (B|KiB|MiB) of 23\.0 MiB \(\d+%\), [^"]+" bytes=\d+ name=prog percent=\d+ rate="[^"]+" total=24117248/);
+      for (const l of downLines)
+        expect(l).toMatch(/msg="Downloading snapshot: [0-9.]+ (B|KiB|MiB) of 23\.0 MiB \(\d+%\), [^"]+" bytes=\d+ name=prog percent=\d+ rate="[^"]+" total=24117248/);
       const got = downLines.map((l) => Number(l.match(/ bytes=(\d+) /)![1]));
       expect(got).toEqual([...got].sort((x, y) => x - y));
       expect(down.lines.at(-1)).toContain("Successfully downloaded [prog.zip]");
@@ -216,7 +219,15 @@ describeWith([s3Gateway], "S3 snapshot transfers against the gateway", () => {
       test(`deletes rolling snapshots older than the cutoff only (folder "${folder}")`, async () => {
         const b = bucket();
         const k = (n: string) => (folder ? `${folder}/${n}` : n);
-        const keys = [k(`${old}.zip`), k(old), k(`${recent}.zip`), k("c-abc12-rl-2020.zip"), k("notatime_etcd.zip"), k("2020-01-01T00:00:00Z_other.zip"), "outside/2020-01-01T00:00:00Z_etcd.zip"];
+        const keys = [
+          k(`${old}.zip`),
+          k(old),
+          k(`${recent}.zip`),
+          k("c-abc12-rl-2020.zip"),
+          k("notatime_etcd.zip"),
+          k("2020-01-01T00:00:00Z_other.zip"),
+          "outside/2020-01-01T00:00:00Z_etcd.zip",
+        ];
         for (const key of keys) putObject(b, key, small);
         const { log, lines } = captureLog();
         const deleted = await rotateSnapshots(await client(b, folder), new Date("2025-01-01T00:00:00Z"), { log });

@@ -31,7 +31,9 @@ async function inPrivateNamespace(script: string): Promise<Record<string, string
 }
 
 function propagation(mountinfo: string, path: string): string | undefined {
-  const m = parseMountInfo(mountinfo).filter((x) => x.mountPoint === path).at(-1);
+  const m = parseMountInfo(mountinfo)
+    .filter((x) => x.mountPoint === path)
+    .at(-1);
   return m && propagationOf(m);
 }
 
@@ -67,7 +69,11 @@ describeWith([isRoot, hasCommand("unshare", "util-linux")], "share-mnt in a priv
 
 describeWith([isRoot, hasCommand("setpriv", "util-linux")], "share-mnt without privilege", () => {
   test("EPERM says what is missing", async () => {
-    const proc = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", toolPath("share-mnt"), "/"], { env: { PATH: process.env.PATH }, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", toolPath("share-mnt"), "/"], {
+      env: { PATH: process.env.PATH },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
     expect(code).toBe(1);
     expect(lastLine(err)).toContain('level=fatal msg="Cannot mount /: Operation not permitted (EPERM); needs CAP_SYS_ADMIN (run as root, in a privileged container)"');

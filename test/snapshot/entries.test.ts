@@ -50,7 +50,14 @@ async function archive(file: string, format: ArchiveFormat, inside: string): Pro
     await zip.add(`/etc/kubernetes/${inside}.rkestate`, 0o400, state);
     await zip.finish();
   } else {
-    await writeSnapshotTar(f, format, { name: inside, snapshot: (async function* () { yield snap; })(), snapshotSize: () => snap.byteLength, state: { data: state, mode: 0o400 } });
+    await writeSnapshotTar(f, format, {
+      name: inside,
+      snapshot: (async function* () {
+        yield snap;
+      })(),
+      snapshotSize: () => snap.byteLength,
+      state: { data: state, mode: 0o400 },
+    });
   }
   await f.commit();
   return p(file);
@@ -78,7 +85,10 @@ describe("the rule", () => {
 
 describe("the zip reader with the rule (moved from test/archive/zip-reader.test.ts)", () => {
   test("a renamed archive: its only /backup/* entry stands in", async () => {
-    await writeGoZip(p("renamed.zip"), [{ name: "/backup/old", data: snap }, { name: "/etc/kubernetes/old.rkestate", data: state }]);
+    await writeGoZip(p("renamed.zip"), [
+      { name: "/backup/old", data: snap },
+      { name: "/etc/kubernetes/old.rkestate", data: state },
+    ]);
     const r = await extractEntryToFile(p("renamed.zip"), entryChoice("snapshot", "new", "zip"), p("new"));
     expect(r).toMatchObject({ exact: false, bytes: snap.length });
     expect(r.entry.name).toBe("/backup/old");
@@ -88,7 +98,10 @@ describe("the zip reader with the rule (moved from test/archive/zip-reader.test.
   });
 
   test("two candidates: nothing is guessed", async () => {
-    await writeGoZip(p("two.zip"), [{ name: "/backup/a", data: snap }, { name: "/backup/b", data: snap }]);
+    await writeGoZip(p("two.zip"), [
+      { name: "/backup/a", data: snap },
+      { name: "/backup/b", data: snap },
+    ]);
     await expectArchiveError(extractEntryToFile(p("two.zip"), entryChoice("snapshot", "x", "zip"), p("x")), /not found in file/);
   });
 

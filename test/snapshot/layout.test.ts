@@ -37,7 +37,6 @@ describe("archive formats by name", () => {
   });
 });
 
-
 describe("the snapshot's paths and keys", () => {
   test("files under the backup folder, the state file RKE leaves, extractstatefile's output", () => {
     expect(archivePath("/backup", "s")).toBe("/backup/s.zip");

@@ -14,7 +14,7 @@ describe("snapshot names", () => {
     expect(() => validateSnapshotName("../x")).toThrow("contains '/'");
     expect(() => validateSnapshotName("..")).toThrow("is '..'");
     expect(() => validateSnapshotName(".foo.zip.rke-tmp-1", "--name")).toThrow(
-      'invalid snapshot name ".foo.zip.rke-tmp-1" given by --name: it contains \'.rke-tmp-\', which marks temporary files',
+      "invalid snapshot name \".foo.zip.rke-tmp-1\" given by --name: it contains '.rke-tmp-', which marks temporary files",
     );
     expect(() => validateSnapshotName("x.rke-tmp-")).toThrow("marks temporary files");
   });

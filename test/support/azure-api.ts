@@ -53,13 +53,19 @@ export function startAzureApi(world: AzureWorld, tls?: { cert: string; key: stri
       if (imds) {
         if (req.headers.get("metadata") !== "true") return Response.json({ error: "Bad request. Required metadata header not specified" }, { status: 400 });
         if (url.searchParams.get("api-version") !== "2019-08-15" || url.searchParams.get("format") !== "text") return Response.json({ error: "Bad request" }, { status: 400 });
-        const values: Record<string, string | undefined> = { name: world.vm.name, resourceGroupName: world.vm.resourceGroup, location: world.vm.location, vmScaleSetName: world.vm.scaleSet ?? "" };
+        const values: Record<string, string | undefined> = {
+          name: world.vm.name,
+          resourceGroupName: world.vm.resourceGroup,
+          location: world.vm.location,
+          vmScaleSetName: world.vm.scaleSet ?? "",
+        };
         const v = values[imds[1]!];
         return v === undefined ? new Response("", { status: 404 }) : new Response(v, { headers: { "Content-Type": "text/plain; charset=utf-8" } });
       }
       if (url.pathname === `/${world.tenant}/oauth2/v2.0/token` && req.method === "POST") {
         const form = new URLSearchParams(body);
-        if (form.get("grant_type") !== "client_credentials" || !form.get("scope")?.endsWith("/.default")) return Response.json({ error: "invalid_request", error_description: "AADSTS900144: bad request" }, { status: 400 });
+        if (form.get("grant_type") !== "client_credentials" || !form.get("scope")?.endsWith("/.default"))
+          return Response.json({ error: "invalid_request", error_description: "AADSTS900144: bad request" }, { status: 400 });
         if (form.get("client_id") !== world.clientId || form.get("client_secret") !== world.clientSecret) {
           return Response.json({ error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret provided." }, { status: 401 });
         }
@@ -73,18 +79,26 @@ export function startAzureApi(world: AzureWorld, tls?: { cert: string; key: stri
       if (!url.searchParams.get("api-version")) return armError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
       const p = url.pathname;
       if (p === `${rg}/providers/Microsoft.Compute/virtualMachines/${world.vm.name}` && !world.vm.scaleSet) {
-        return Response.json({ name: world.vm.name, location: world.vm.location, properties: { networkProfile: { networkInterfaces: [{ id: nicId, properties: { primary: true } }] } } });
+        return Response.json({
+          name: world.vm.name,
+          location: world.vm.location,
+          properties: { networkProfile: { networkInterfaces: [{ id: nicId, properties: { primary: true } }] } },
+        });
       }
       if (p === nicId && !world.vm.scaleSet) return Response.json(nicBody(nicId));
       const ss = `${rg}/providers/Microsoft.Compute/virtualMachineScaleSets/${world.vm.scaleSet}`;
       if (world.vm.scaleSet && p === `${ss}/virtualMachines`) {
         // Two pages: the instance asked for is on the second.
         if (url.searchParams.get("page") !== "2") {
-          return Response.json({ value: [{ name: `${world.vm.scaleSet}_99`, instanceId: "99" }], nextLink: `${base}${p}?api-version=${url.searchParams.get("api-version")}&page=2` });
+          return Response.json({
+            value: [{ name: `${world.vm.scaleSet}_99`, instanceId: "99" }],
+            nextLink: `${base}${p}?api-version=${url.searchParams.get("api-version")}&page=2`,
+          });
         }
         return Response.json({ value: [{ name: world.vm.name, instanceId: world.vm.instanceId }] });
       }
-      if (world.vm.scaleSet && p === `${ss}/networkInterfaces`) return Response.json({ value: [{ name: world.nic.name, id: `${ss}/virtualMachines/0/networkInterfaces/${world.nic.name}` }] });
+      if (world.vm.scaleSet && p === `${ss}/networkInterfaces`)
+        return Response.json({ value: [{ name: world.nic.name, id: `${ss}/virtualMachines/0/networkInterfaces/${world.nic.name}` }] });
       if (world.vm.scaleSet && p === `${ss}/virtualMachines/${world.vm.instanceId}/networkInterfaces/${world.nic.name}`) return Response.json(nicBody(p));
       return armError(404, "ResourceNotFound", `The Resource '${p}' was not found.`);
     },

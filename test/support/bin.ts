@@ -54,11 +54,7 @@ export interface SpawnedTool {
  * Starts the compiled executable and returns at once, with the child's handle (for tests that
  * signal or kill it) and its output; the output is recorded for the secrets sweep like runTool's.
  */
-export function spawnTool(
-  name: string,
-  args: string[],
-  opts: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
-): SpawnedTool {
+export function spawnTool(name: string, args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): SpawnedTool {
   const proc = Bun.spawn([toolPath(name), ...args], {
     env: opts.env ?? { PATH: process.env.PATH },
     cwd: opts.cwd,

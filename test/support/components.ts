@@ -23,8 +23,7 @@ export function component(name: string, probe: () => string | undefined): Compon
   return { name, available: reason === undefined, reason: reason ?? "" };
 }
 
-export const hasCommand = (cmd: string, hint: string) =>
-  component(cmd, () => (Bun.which(cmd) ? undefined : `${cmd} not found on PATH (${hint})`));
+export const hasCommand = (cmd: string, hint: string) => component(cmd, () => (Bun.which(cmd) ? undefined : `${cmd} not found on PATH (${hint})`));
 
 export const isRoot = component("root", () => (process.getuid?.() === 0 ? undefined : "needs root"));
 

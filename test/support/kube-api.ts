@@ -86,8 +86,7 @@ function meta(name: string) {
   };
 }
 
-const json = (body: object, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", "Cache-Control": "no-cache, private" } });
+const json = (body: object, status = 200) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", "Cache-Control": "no-cache, private" } });
 
 const PATH = /^\/api\/v1\/namespaces\/kube-system\/(secrets|configmaps)\/full-cluster-state$/;
 

@@ -48,8 +48,29 @@ function issue(dir: string, name: string, ca: string, caKey: string, subj: strin
 function makeCa(dir: string, name: string, cn: string): { cert: string; key: string } {
   const key = join(dir, `${name}-key.pem`);
   const cert = join(dir, `${name}.pem`);
-  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-subj", `/CN=${cn}`, "-days", "30", "-sha256", "-out", cert,
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], dir);
+  openssl(
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-subj",
+      `/CN=${cn}`,
+      "-days",
+      "30",
+      "-sha256",
+      "-out",
+      cert,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    ],
+    dir,
+  );
   return { cert, key };
 }
 
@@ -66,7 +87,11 @@ export function makePki(): Pki {
   const foreign = issue(dir, "foreign", foreignCa.cert, foreignCa.key, "/CN=foreign", both + "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
   // Private keys must never reach any output: the sweep looks for a line of each key's body.
   for (const k of [ca.key, server.key, node.key, client.key, foreignCa.key, foreign.key]) {
-    declareSecret(readFileSync(k, "utf8").split("\n").find((l) => /^[A-Za-z0-9+/]{40,}$/.test(l)));
+    declareSecret(
+      readFileSync(k, "utf8")
+        .split("\n")
+        .find((l) => /^[A-Za-z0-9+/]{40,}$/.test(l)),
+    );
   }
   cached = { dir, ca: ca.cert, caKey: ca.key, server, node, client, foreignCa: foreignCa.cert, foreign, read: (p) => readFileSync(p, "utf8") };
   return cached;

@@ -83,8 +83,25 @@ export interface CurlResult {
 /** A SigV4-signed request with curl (query parameters must be given sorted and encoded). */
 export function s3curl(method: string, path: string, opts: { body?: string; file?: string; headers?: string[]; secret?: string } = {}): CurlResult {
   const g = gateway();
-  const args = ["-sS", "--cacert", g.caFile, "--aws-sigv4", `aws:amz:${g.region}:s3`, "--user", `${g.accessKey}:${opts.secret ?? g.secretKey}`,
-    "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-X", method, "-D", "-", "-o", "-", "-w", "\n%{http_code}"];
+  const args = [
+    "-sS",
+    "--cacert",
+    g.caFile,
+    "--aws-sigv4",
+    `aws:amz:${g.region}:s3`,
+    "--user",
+    `${g.accessKey}:${opts.secret ?? g.secretKey}`,
+    "-H",
+    "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+    "-X",
+    method,
+    "-D",
+    "-",
+    "-o",
+    "-",
+    "-w",
+    "\n%{http_code}",
+  ];
   for (const h of opts.headers ?? []) args.push("-H", h);
   if (opts.body !== undefined) args.push("--data-binary", opts.body);
   if (opts.file) args.push("-T", opts.file);
@@ -137,12 +154,36 @@ export function headObject(bucket: string, key: string): { status: number; heade
 
 export function getObject(bucket: string, key: string, out: string): number {
   const g = gateway();
-  const r = spawnSync("curl", ["-sS", "--cacert", g.caFile, "--aws-sigv4", `aws:amz:${g.region}:s3`, "--user", `${g.accessKey}:${g.secretKey}`,
-    "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-o", out, "-w", "%{http_code}", `${g.url}/${bucket}/${enc(key)}`], { encoding: "utf8" });
+  const r = spawnSync(
+    "curl",
+    [
+      "-sS",
+      "--cacert",
+      g.caFile,
+      "--aws-sigv4",
+      `aws:amz:${g.region}:s3`,
+      "--user",
+      `${g.accessKey}:${g.secretKey}`,
+      "-H",
+      "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+      "-o",
+      out,
+      "-w",
+      "%{http_code}",
+      `${g.url}/${bucket}/${enc(key)}`,
+    ],
+    { encoding: "utf8" },
+  );
   return Number(r.stdout);
 }
 
-const unxml = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+const unxml = (s: string) =>
+  s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 
 /** Every key in the bucket (recursive), in S3 order. */
 export function listKeys(bucket: string): string[] {

@@ -16,7 +16,13 @@ describeWith([isRoot, hasCommand("unshare", "util-linux"), hasCommand("setpriv",
       const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
       expect(err).toBe("");
       expect(code).toBe(0);
-      const steps = Object.fromEntries(out.trim().split("\n").map((l) => JSON.parse(l) as { step: string } & Record<string, unknown>).map((s) => [s.step, s]));
+      const steps = Object.fromEntries(
+        out
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l) as { step: string } & Record<string, unknown>)
+          .map((s) => [s.step, s]),
+      );
       expect(steps.tmpfs).toEqual({ step: "tmpfs", mounted: true, fstype: "tmpfs", propagation: "private" });
       expect(steps.shared).toEqual({ step: "shared", mounted: true, fstype: "tmpfs", propagation: "shared" });
       expect(steps["bind-target"]).toEqual({ step: "bind-target", mounted: true, fstype: "tmpfs", propagation: "shared" });
@@ -75,8 +81,6 @@ describe("mountinfo", () => {
   });
 
   test("a target that does not exist is ENOENT", () => {
-    expect(() => mount(null, "/nonexistent/sys-mount-test", null, MS_SHARED)).toThrow(
-      "Cannot mount /nonexistent/sys-mount-test: No such file or directory (ENOENT)",
-    );
+    expect(() => mount(null, "/nonexistent/sys-mount-test", null, MS_SHARED)).toThrow("Cannot mount /nonexistent/sys-mount-test: No such file or directory (ENOENT)");
   });
 });

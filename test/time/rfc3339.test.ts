@@ -16,7 +16,16 @@ describe("strict RFC 3339 (Go time.RFC3339)", () => {
   });
 
   test("refuses what Date.parse would take, with Go's wording", () => {
-    for (const s of ["2024", "2024-01-01", "2024-01-01t00:00:00z", "2023-02-29T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01 00:00:00Z", "rke", "c-abc-rl-2024-01-01T00:00:00Z"]) {
+    for (const s of [
+      "2024",
+      "2024-01-01",
+      "2024-01-01t00:00:00z",
+      "2023-02-29T00:00:00Z",
+      "2024-01-01T24:00:00Z",
+      "2024-01-01 00:00:00Z",
+      "rke",
+      "c-abc-rl-2024-01-01T00:00:00Z",
+    ]) {
       const t = parseRfc3339(s);
       expect(t).toBeInstanceOf(Error);
       expect((t as Error).message).toStartWith(`parsing time ${JSON.stringify(s)} as "2006-01-02T15:04:05Z07:00": `);

@@ -24,7 +24,9 @@ export async function fetchEcsCredentials(env: Env, signal?: AbortSignal): Promi
     try {
       token = readFileSync(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, "utf8").trim();
     } catch (e) {
-      throw new RkeToolsError(ErrorCode.S3, `Cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ${env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE}: ${(e as Error).message}`, { cause: e });
+      throw new RkeToolsError(ErrorCode.S3, `Cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ${env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   }
   if (token) headers.Authorization = token;

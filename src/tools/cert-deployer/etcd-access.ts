@@ -26,7 +26,10 @@ export function etcdIds(env: Record<string, string | undefined>): { uid: number;
   const u = env.ETCD_UID ?? "";
   const g = env.ETCD_GID ?? "";
   if (u === "" || g === "") return undefined;
-  for (const [name, v] of [["ETCD_UID", u], ["ETCD_GID", g]] as const) {
+  for (const [name, v] of [
+    ["ETCD_UID", u],
+    ["ETCD_GID", g],
+  ] as const) {
     if (!/^\d+$/.test(v) || Number(v) > 0xfffffffe) {
       throw new RkeToolsError(ErrorCode.InvalidInput, `${name}=${v} is not a numeric id: etcd's ownership of its certificates left as it is`);
     }
@@ -45,7 +48,11 @@ export async function grantEtcdAccess(dir: string, ids: { uid: number; gid: numb
   const log = opts.log ?? silentLogger;
   const problems: string[] = [];
   if (opts.setfacl) {
-    for (const args of [["-R", "-m", "m::rX", dir], ["-R", "-x", `u:${ids.uid}`, dir], ["-R", "-x", `g:${ids.gid}`, dir]]) {
+    for (const args of [
+      ["-R", "-m", "m::rX", dir],
+      ["-R", "-x", `u:${ids.uid}`, dir],
+      ["-R", "-x", `g:${ids.gid}`, dir],
+    ]) {
       try {
         await setfacl(opts.setfacl, args, opts.signal);
       } catch (e) {

@@ -88,7 +88,13 @@ async function perform(a: Exclude<Action, { do: "exec" | "supervise" | "skip" }>
     case "run":
       return run(a.argv, opts.env);
     case "azure-cloud-config": {
-      const r = await fixAzureCloudConfig(opts.paths.cloudConfig, { imds: opts.paths.azureImds, aad: opts.paths.azureAad, arm: opts.paths.azureArm, signal: opts.signal, log: opts.log });
+      const r = await fixAzureCloudConfig(opts.paths.cloudConfig, {
+        imds: opts.paths.azureImds,
+        aad: opts.paths.azureAad,
+        arm: opts.paths.azureArm,
+        signal: opts.signal,
+        log: opts.log,
+      });
       if (!r.updated) throw new RkeToolsError(ErrorCode.NotFound, `Some variables were not populated correctly, using the passed config! (empty: ${r.missing.join(", ")})`);
       return { file: opts.paths.cloudConfig };
     }
@@ -168,4 +174,3 @@ function exec(argv: string[], opts: ActOptions): never {
   opts.log.info(`exec ${argv.join(" ")}`);
   return execvp(file, argv, opts.env);
 }
-

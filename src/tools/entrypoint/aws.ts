@@ -60,7 +60,8 @@ async function hostnameOnce(base: string, opts: ImdsOptions, log: Logger): Promi
   if (name === "") throw new ImdsError("EC2 metadata service returned an empty hostname", false);
   // It becomes --hostname-override on the component's command line (and the node's name): a
   // value that is no host name is refused, and the caller falls back as for no answer.
-  if (!isHostName(name)) throw new ImdsError(`EC2 metadata service returned a hostname that is not a host name: ${JSON.stringify(name.slice(0, 80))}${name.length > 80 ? "…" : ""}`, false);
+  if (!isHostName(name))
+    throw new ImdsError(`EC2 metadata service returned a hostname that is not a host name: ${JSON.stringify(name.slice(0, 80))}${name.length > 80 ? "…" : ""}`, false);
   return name;
 }
 

@@ -117,7 +117,8 @@ class Http {
 
   /** OAuth2 client-credentials grant (AAD v2 endpoint). */
   async token(aad: string, scope: string, tenant: string, clientId: string, secret: string): Promise<string> {
-    if (!tenant || !clientId || !secret) throw new RkeToolsError(ErrorCode.InvalidInput, "Cannot log in to Azure: tenantId, aadClientId or aadClientSecret is empty in the cloud config");
+    if (!tenant || !clientId || !secret)
+      throw new RkeToolsError(ErrorCode.InvalidInput, "Cannot log in to Azure: tenantId, aadClientId or aadClientSecret is empty in the cloud config");
     const body = new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: secret, scope });
     const text = await this.text(`${aad}/${enc(tenant)}/oauth2/v2.0/token`, { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } }, "Azure AD");
     const token = (JSON.parse(text) as { access_token?: unknown }).access_token;

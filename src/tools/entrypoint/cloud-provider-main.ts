@@ -11,7 +11,9 @@ import { entrypointPaths } from "./paths.ts";
 export const main: ToolMain = async (argv, ctx) => {
   const { log } = ctx;
   if (argv[0] === "--help" || argv[0] === "-h") {
-    process.stdout.write("Usage: cloud-provider.sh\n\nFills in the Azure values of /etc/kubernetes/cloud-config from the instance metadata service and the\nAzure Resource Manager API, with the client credentials of that file. Rewrites it only when every value was found.\n");
+    process.stdout.write(
+      "Usage: cloud-provider.sh\n\nFills in the Azure values of /etc/kubernetes/cloud-config from the instance metadata service and the\nAzure Resource Manager API, with the client credentials of that file. Rewrites it only when every value was found.\n",
+    );
     return 0;
   }
   const paths = entrypointPaths(ctx.env);

@@ -17,7 +17,12 @@ export interface MountEntry {
 export function mountsUnder(mountinfo: string, root: string): MountEntry[] {
   let all: MountEntry[];
   try {
-    all = parseMountInfo(mountinfo).map((m) => ({ target: m.mountPoint, options: m.options.split(","), fstype: m.fstype, superOptions: m.superOptions.split(",").filter(Boolean) }));
+    all = parseMountInfo(mountinfo).map((m) => ({
+      target: m.mountPoint,
+      options: m.options.split(","),
+      fstype: m.fstype,
+      superOptions: m.superOptions.split(",").filter(Boolean),
+    }));
   } catch {
     return [];
   }

@@ -119,7 +119,11 @@ function cgroupV1(facts: Facts): Action[] {
 function criDockerd(argv: readonly string[], env: Env, kubelet: string[]): Action[] {
   const actions: Action[] = [];
   if (env.RKE_KUBELET_DOCKER_CONFIG && env.RKE_KUBELET_DOCKER_FILE) {
-    actions.push({ do: "mkdir", path: "/.docker" }, { do: "touch", path: "/.docker/config.json" }, { do: "bind", source: env.RKE_KUBELET_DOCKER_FILE, target: "/.docker/config.json" });
+    actions.push(
+      { do: "mkdir", path: "/.docker" },
+      { do: "touch", path: "/.docker/config.json" },
+      { do: "bind", source: env.RKE_KUBELET_DOCKER_FILE, target: "/.docker/config.json" },
+    );
   }
   let endpoint = flagValue(argv, "container-runtime-endpoint");
   if (endpoint === "/var/run/dockershim.sock") endpoint = `unix://${endpoint}`;

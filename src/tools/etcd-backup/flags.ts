@@ -36,7 +36,10 @@ export const once = boolFlag("once", "Take backup only once");
 export const backupRetries = intFlag("backup-retries", "Number of times to attempt the backup", 0);
 export const s3Retries = intFlag("s3-retries", "Number of times to attempt the upload to s3", 0);
 // Ours (RKE never passes it): the archive format of `save` (docs/archive-formats.md).
-export const archiveFormat = stringFlag("archive-format", "Archive format: zip (what RKE and Rancher read), tar.gz or tar.zst", { env: ARCHIVE_FORMAT.name, default: DEFAULT_ARCHIVE_FORMAT });
+export const archiveFormat = stringFlag("archive-format", "Archive format: zip (what RKE and Rancher read), tar.gz or tar.zst", {
+  env: ARCHIVE_FORMAT.name,
+  default: DEFAULT_ARCHIVE_FORMAT,
+});
 export const cleanup = boolFlag("cleanup", "Clean up local snapshot files only (never touches s3)");
 
 /** S3 flags with their env fallbacks; `delete` takes these without `--s3-backup`'s env. */

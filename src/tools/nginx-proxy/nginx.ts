@@ -31,17 +31,15 @@ export function locateNginx(s: NginxSettings, path: string | undefined): string 
  * `nginx -t -c <file>` on the config before it takes its final name: throws with nginx's own
  * complaint (its [emerg] line, naming the final path) when nginx refuses it.
  */
-export async function testConfig(
-  nginx: string,
-  file: string,
-  s: NginxSettings,
-  opts: { signal?: AbortSignal; env?: Record<string, string | undefined> } = {},
-): Promise<void> {
+export async function testConfig(nginx: string, file: string, s: NginxSettings, opts: { signal?: AbortSignal; env?: Record<string, string | undefined> } = {}): Promise<void> {
   const pid = s.relocated ? ` pid ${pidPath(s)};` : "";
   const proc = Bun.spawn([nginx, "-t", "-c", file, "-g", `daemon off;${pid}`], { stdin: "ignore", stdout: "pipe", stderr: "pipe", signal: opts.signal, env: opts.env });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code === 0) return;
-  const lines = `${err}\n${out}`.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const lines = `${err}\n${out}`
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
   const complaint = lines.find((l) => /\[(emerg|alert|crit|error)\]/.test(l)) ?? lines[0] ?? `exit status ${code}`;
   // "2026/01/02 03:04:05 [emerg] 123#123: msg" → "[emerg] msg"; the temporary name → the final one.
   const why = complaint.replace(/^.*?(\[\w+\]) \d+#\d+: /, "$1 ").replaceAll(file, s.confPath);

@@ -26,19 +26,39 @@ export const DEFAULT_CONF = "/etc/nginx/nginx.conf";
 export const MODULES_ENABLED_DIR = "/etc/nginx/modules-enabled";
 
 export const NGINX_CONF = knob({
-  name: "RKE_TOOLS_NGINX_CONF", audience: "test", readBy: "nginx-proxy", shows: `\`${DEFAULT_CONF}\``, fallback: DEFAULT_CONF, parse: absolutePath,
+  name: "RKE_TOOLS_NGINX_CONF",
+  audience: "test",
+  readBy: "nginx-proxy",
+  shows: `\`${DEFAULT_CONF}\``,
+  fallback: DEFAULT_CONF,
+  parse: absolutePath,
   describe: "where the config is written; nginx then also gets `-c` and a pid file beside it",
 });
 export const NGINX_LISTEN = knob({
-  name: "RKE_TOOLS_NGINX_LISTEN", audience: "test", readBy: "nginx-proxy", shows: "`6443`", fallback: "6443", parse: listenAddress,
+  name: "RKE_TOOLS_NGINX_LISTEN",
+  audience: "test",
+  readBy: "nginx-proxy",
+  shows: "`6443`",
+  fallback: "6443",
+  parse: listenAddress,
   describe: "the IPv4 `listen` argument (`<port>` or `<address>:<port>`)",
 });
 export const NGINX_LISTEN6 = knob({
-  name: "RKE_TOOLS_NGINX_LISTEN6", audience: "test", readBy: "nginx-proxy", shows: "`[::]:6443`", fallback: "[::]:6443", parse: listenAddress,
+  name: "RKE_TOOLS_NGINX_LISTEN6",
+  audience: "test",
+  readBy: "nginx-proxy",
+  shows: "`[::]:6443`",
+  fallback: "[::]:6443",
+  parse: listenAddress,
   describe: "the IPv6 `listen` argument",
 });
 export const NGINX_UPSTREAM_PORT = knob({
-  name: "RKE_TOOLS_NGINX_UPSTREAM_PORT", audience: "test", readBy: "nginx-proxy", shows: "`6443`", fallback: 6443 as number, parse: port(1),
+  name: "RKE_TOOLS_NGINX_UPSTREAM_PORT",
+  audience: "test",
+  readBy: "nginx-proxy",
+  shows: "`6443`",
+  fallback: 6443 as number,
+  parse: port(1),
   describe: "the control-plane hosts' port",
 });
 

@@ -3,6 +3,11 @@ import { knob } from "../../env/knob.ts";
 import { absolutePath } from "../../env/parse.ts";
 
 export const CNI_BIN_DIR = knob({
-  name: "RKE_TOOLS_CNI_BIN_DIR", audience: "test", readBy: "weave-plugins-cni.sh", shows: "`/opt/cni/bin`", fallback: "/opt/cni/bin", parse: absolutePath,
+  name: "RKE_TOOLS_CNI_BIN_DIR",
+  audience: "test",
+  readBy: "weave-plugins-cni.sh",
+  shows: "`/opt/cni/bin`",
+  fallback: "/opt/cni/bin",
+  parse: absolutePath,
   describe: "where the CNI plugins are moved to",
 });

@@ -28,13 +28,10 @@ function untilAborted(signal: AbortSignal): Promise<void> {
 }
 
 export const main: ToolMain = (_argv, ctx) =>
-  runPlain(
-    async ({ log, env, signal }) => {
-      const toDir = readKnob(env, CNI_BIN_DIR);
-      await deployPlugins(pathsFrom(env).tmp, toDir, { log });
-      log.info("CNI plugins deployed; waiting until stopped");
-      await untilAborted(signal);
-      log.info("Stopping on signal");
-    },
-    ctx,
-  );
+  runPlain(async ({ log, env, signal }) => {
+    const toDir = readKnob(env, CNI_BIN_DIR);
+    await deployPlugins(pathsFrom(env).tmp, toDir, { log });
+    log.info("CNI plugins deployed; waiting until stopped");
+    await untilAborted(signal);
+    log.info("Stopping on signal");
+  }, ctx);

@@ -11,7 +11,8 @@ import { progressPolicyFrom } from "../progress.ts";
 
 export default defineGoCommand({
   name: "verify",
-  description: "Read a snapshot archive whole (local, or in s3 with --s3-backup) and check it: format, CRCs, etcd's SHA-256 trailer, the etcd database (as bbolt check, with etcdctl snapshot status's values), state file and certificates, stored SHA-256",
+  description:
+    "Read a snapshot archive whole (local, or in s3 with --s3-backup) and check it: format, CRCs, etcd's SHA-256 trailer, the etcd database (as bbolt check, with etcdctl snapshot status's values), state file and certificates, stored SHA-256",
   flags: [f.name, outputFlag, f.s3Backup, ...f.s3Flags, f.debug, f.logFormat] as const,
   async run({ flags, log, env, signal }) {
     applyLogFlags(log, flags);

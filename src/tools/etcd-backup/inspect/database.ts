@@ -56,14 +56,18 @@ export class DatabaseCopy {
 
 /** The report's line for the database: what etcdctl would print, or the first problem. */
 export function databaseChecks(db: BoltCheck | undefined, copyFailure?: string): Check[] {
-  if (!db) return [{ check: "etcd database", status: "warn", detail: `not checked: ${copyFailure ?? "no copy"} (the check needs room for the uncompressed snapshot beside the archive)` }];
+  if (!db)
+    return [{ check: "etcd database", status: "warn", detail: `not checked: ${copyFailure ?? "no copy"} (the check needs room for the uncompressed snapshot beside the archive)` }];
   const s = db.status;
   const shape = `${db.pages} pages of ${db.pageSize} bytes, ${db.freePages} free, freelist ${db.freelist}`;
   if (db.ok && s) {
-    return [{ check: "etcd database", status: "ok", detail: `hash ${s.hash}, revision ${s.revision}, ${s.totalKey} keys, ${s.totalSize} bytes (as etcdctl snapshot status); ${shape}` }];
+    return [
+      { check: "etcd database", status: "ok", detail: `hash ${s.hash}, revision ${s.revision}, ${s.totalKey} keys, ${s.totalSize} bytes (as etcdctl snapshot status); ${shape}` },
+    ];
   }
   const total = db.problems.length + db.moreProblems;
   const shown = db.problems.slice(0, 10).map((p): Check => ({ check: "etcd database", status: "fail", detail: `${p.where}: ${p.what}` }));
-  if (total > shown.length) shown.push({ check: "etcd database", status: "fail", detail: `${total - shown.length} more problems (--output json lists up to ${db.problems.length})` });
+  if (total > shown.length)
+    shown.push({ check: "etcd database", status: "fail", detail: `${total - shown.length} more problems (--output json lists up to ${db.problems.length})` });
   return shown;
 }

@@ -56,7 +56,14 @@ async function stateInZip(client: S3Client, key: string, size: number, head: Uin
   };
   try {
     const entries = await readZipEntriesByRange(read, size, { label: key });
-    return chooseEntry(entries.map((e) => e.name), "state", name, "zip") !== undefined;
+    return (
+      chooseEntry(
+        entries.map((e) => e.name),
+        "state",
+        name,
+        "zip",
+      ) !== undefined
+    );
   } catch {
     return undefined;
   }

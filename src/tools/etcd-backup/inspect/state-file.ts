@@ -49,8 +49,16 @@ export function stateChecks(entry: string, size: number, s: StateSummary | undef
   const missing = [!s.currentState && "currentState", !s.ca && "the CA (kube-ca with its key)", !s.nodeCertificate && "kube-node"].filter(Boolean);
   checks.push(
     missing.length === 0
-      ? { check: "certificates", status: "ok", detail: `currentState carries kube-ca with its key, kube-node and ${s.etcdCertificates} etcd certificates (${s.certificates.length} in all)` }
-      : { check: "certificates", status: "warn", detail: `currentState lacks ${missing.join(", ")}: a restore needs the certificates still on the nodes (after a rotation, they will not match)` },
+      ? {
+          check: "certificates",
+          status: "ok",
+          detail: `currentState carries kube-ca with its key, kube-node and ${s.etcdCertificates} etcd certificates (${s.certificates.length} in all)`,
+        }
+      : {
+          check: "certificates",
+          status: "warn",
+          detail: `currentState lacks ${missing.join(", ")}: a restore needs the certificates still on the nodes (after a rotation, they will not match)`,
+        },
   );
   return checks;
 }

@@ -70,7 +70,11 @@ export async function verifySnapshotFile(path: string, name: string, opts: Verif
   const format = formatOfHead(head);
   const named = parseArchiveFileName(basename(path))?.format;
   if (!format) {
-    checks.push({ check: "format", status: "fail", detail: `not a zip, gzip, zstd or etcd snapshot file (first bytes ${Buffer.from(head.subarray(0, 4)).toString("hex") || "none: empty file"})` });
+    checks.push({
+      check: "format",
+      status: "fail",
+      detail: `not a zip, gzip, zstd or etcd snapshot file (first bytes ${Buffer.from(head.subarray(0, 4)).toString("hex") || "none: empty file"})`,
+    });
     return report;
   }
   report.format = format;

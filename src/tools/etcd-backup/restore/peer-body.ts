@@ -35,4 +35,3 @@ export function planBody(headers: Headers, dest: string, fail: (why: string) => 
   }
   return { limit: Math.min(MAX_SNAPSHOT_BYTES, free ?? MAX_SNAPSHOT_BYTES) };
 }
-

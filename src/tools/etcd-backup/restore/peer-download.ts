@@ -117,7 +117,12 @@ export async function peerDownload(name: string, opts: PeerDownloadOptions): Pro
     const watch = setInterval(() => {
       const size = fileSize(file.tempPath);
       if (size >= 0) progress?.set(size);
-      if (size > plan.limit) stall.abort(new Error(plan.expected === undefined ? `the body outgrew the ${plan.limit} bytes free in ${dirname(opts.dest)}` : `the body outgrew its Content-Length (${plan.expected})`));
+      if (size > plan.limit)
+        stall.abort(
+          new Error(
+            plan.expected === undefined ? `the body outgrew the ${plan.limit} bytes free in ${dirname(opts.dest)}` : `the body outgrew its Content-Length (${plan.expected})`,
+          ),
+        );
       if (size !== lastSize) {
         lastSize = size;
         alive();

@@ -14,7 +14,11 @@ import type { S3Flags } from "../s3-flags.ts";
 import { progressPolicyFrom } from "../progress.ts";
 import { rawPath } from "../../../snapshot/layout.ts";
 
-export async function s3Download(name: string, flags: S3Flags, opts: { env: Record<string, string | undefined>; paths: Paths; log: Logger; signal?: AbortSignal }): Promise<string> {
+export async function s3Download(
+  name: string,
+  flags: S3Flags,
+  opts: { env: Record<string, string | undefined>; paths: Paths; log: Logger; signal?: AbortSignal },
+): Promise<string> {
   const { log, signal, paths } = opts;
   const s3 = await import("../../../s3/index.ts");
   const { connectS3, s3ConfigFromFlags } = await import("../s3-flags.ts");

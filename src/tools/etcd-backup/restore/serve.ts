@@ -135,7 +135,10 @@ function makeHandler(file: string, name: string, log: Logger): Handler {
     };
     const range = answerRange(req.headers.get("range"), size);
     if (range === "unsatisfiable") {
-      return new Response("invalid range: failed to overlap\n", { status: 416, headers: { ...headers, "content-range": `bytes */${size}`, "content-type": "text/plain; charset=utf-8" } });
+      return new Response("invalid range: failed to overlap\n", {
+        status: 416,
+        headers: { ...headers, "content-range": `bytes */${size}`, "content-type": "text/plain; charset=utf-8" },
+      });
     }
     const length = size === 0 ? 0 : range.end - range.start + 1;
     headers["content-length"] = String(length);

@@ -92,7 +92,8 @@ export async function removeStaleRaw(backupDir: string, name: string, log: Logge
  */
 export async function readStateFile(kubernetesDir: string, name: string): Promise<StateFile | undefined> {
   const path = stateFilePath(kubernetesDir, name);
-  const cannot = (why: string, cause?: unknown, code: ErrorCode = ErrorCode.Io) => new ArchiveError(code, `Cannot read state file ${path}: ${why}`, cause === undefined ? {} : { cause });
+  const cannot = (why: string, cause?: unknown, code: ErrorCode = ErrorCode.Io) =>
+    new ArchiveError(code, `Cannot read state file ${path}: ${why}`, cause === undefined ? {} : { cause });
   const st = await fsp.stat(path).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return undefined;
     throw cannot(e.message, e);

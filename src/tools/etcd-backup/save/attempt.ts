@@ -78,7 +78,11 @@ async function backupOnce(name: string, target: BackupTarget, attempt: number, o
       // etcd announces the size with its first message, so the line can say how far along it is.
       progress = opts.progress && Progress.start({ log, msg: "Saving snapshot", fields: { name }, total: () => info.expectedBytes, policy: opts.progress });
       const stream = snapshot(clients[0]!, { signal, info });
-      const res = await writeArchive(zipPath, { name, snapshot: progress ? progress.count(stream) : stream, info, state, format: target.format }, { deflater: opts.deflater, hashArchive: opts.hashArchive, signal });
+      const res = await writeArchive(
+        zipPath,
+        { name, snapshot: progress ? progress.count(stream) : stream, info, state, format: target.format },
+        { deflater: opts.deflater, hashArchive: opts.hashArchive, signal },
+      );
       await removeStaleRaw(target.backupDir, name, log);
       return { ...res, statePath: state?.path, runtimeMs: performance.now() - started };
     } catch (e) {

@@ -4,5 +4,4 @@
  */
 import type { ClusterStateFetcher } from "./statefile.ts";
 
-export const fetchClusterState: ClusterStateFetcher = async (kubeconfigPath, opts) =>
-  (await import("../../../kube/cluster-state.ts")).fetchClusterState(kubeconfigPath, opts);
+export const fetchClusterState: ClusterStateFetcher = async (kubeconfigPath, opts) => (await import("../../../kube/cluster-state.ts")).fetchClusterState(kubeconfigPath, opts);

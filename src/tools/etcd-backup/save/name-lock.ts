@@ -22,7 +22,14 @@ export function lockSnapshotName(backupDir: string, name: string, log: Logger): 
     }
     // The folder is what the operator knows; the lock file's name is ours.
     const code = e instanceof SysError ? e.errnoName : (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "does not exist" : code === "ENOTDIR" ? "is not a directory" : code === "EACCES" || code === "EPERM" || code === "EROFS" ? `is not writable (${code})` : `cannot be written (${code ?? (e as Error).message})`;
+    const why =
+      code === "ENOENT"
+        ? "does not exist"
+        : code === "ENOTDIR"
+          ? "is not a directory"
+          : code === "EACCES" || code === "EPERM" || code === "EROFS"
+            ? `is not writable (${code})`
+            : `cannot be written (${code ?? (e as Error).message})`;
     throw new RkeToolsError(ErrorCode.Io, `Cannot save snapshot ${name}: backup folder ${backupDir} ${why}`, { cause: e });
   }
   if (!lock) throw new RkeToolsError(ErrorCode.Busy, `Cannot save snapshot ${name}: another save of this name is running on ${backupDir}`);

@@ -35,7 +35,14 @@ export async function saveOnce(name: string, settings: SaveSettings, opts: SaveO
     await cleanStaleTemps(settings.paths.backup, { olderThanMs: STALE_TEMP_MS });
     cleanUnheldLocks(settings.paths.backup);
     const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: settings.paths.backup, kubernetesDir: settings.paths.kubernetes, format: settings.archiveFormat };
-    const res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater, hashArchive: opts.upload !== undefined, progress: settings.progress });
+    const res = await backupWithRetries(name, target, {
+      signal,
+      log,
+      retry: settings.retry,
+      deflater: opts.deflater,
+      hashArchive: opts.upload !== undefined,
+      progress: settings.progress,
+    });
     await removeStateFile(res.statePath, log);
     log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
     if (opts.upload) await opts.upload.upload(res.zipPath, name, { signal, log, sha256: res.archiveSha256, format: settings.archiveFormat });

@@ -86,7 +86,14 @@ async function lockedCycle(name: string, tick: Date, settings: SaveSettings, opt
   let res: BackupResult;
   try {
     const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: backup, kubernetesDir: kubernetes, format: settings.archiveFormat };
-    res = await backupWithRetries(name, target, { signal, log, retry: settings.retry, deflater: opts.deflater, hashArchive: opts.upload !== undefined, progress: settings.progress });
+    res = await backupWithRetries(name, target, {
+      signal,
+      log,
+      retry: settings.retry,
+      deflater: opts.deflater,
+      hashArchive: opts.upload !== undefined,
+      progress: settings.progress,
+    });
     log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
   } catch (e) {
     if (!signal.aborted) log.warn("Backup failed", { error: messageOf(e), name });

@@ -18,7 +18,6 @@ import { progressPolicyFrom } from "../progress.ts";
 import { readKnob } from "../../../env/knob.ts";
 import { BACKUP_RETRY_INTERVAL } from "../knobs.ts";
 
-
 export interface SaveFlags {
   creation: Duration;
   retention: Duration;
@@ -76,4 +75,3 @@ export function saveSettings(flags: SaveFlags, env: Record<string, string | unde
     progress: progressPolicyFrom(env),
   };
 }
-

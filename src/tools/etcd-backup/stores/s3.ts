@@ -60,7 +60,15 @@ export function s3Store(config: S3Config, opts: { log: Logger; tmpDir: string })
       const s3 = await import("../../../s3/upload.ts");
       const log = o.log ?? silentLogger;
       const key = s3Key(config.folder, archiveFileName(name, format));
-      await s3.uploadSnapshot(await connect(o.signal, log), file, key, { log, signal: o.signal, sha256: o.sha256, progress: o.progress, name, contentType: contentTypeOf(format), retry: s3.uploadRetryPolicy(o.retries ?? 0) });
+      await s3.uploadSnapshot(await connect(o.signal, log), file, key, {
+        log,
+        signal: o.signal,
+        sha256: o.sha256,
+        progress: o.progress,
+        name,
+        contentType: contentTypeOf(format),
+        retry: s3.uploadRetryPolicy(o.retries ?? 0),
+      });
     },
   };
 }
