@@ -1,6 +1,6 @@
 /** Rolling mode against a real etcd: schedule, names, retention by name, stale temporaries, SIGTERM. */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, utimesSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { toolPath } from "../support/bin.ts";
 import { describeWith, hasCommand } from "../support/components.ts";
@@ -39,6 +39,29 @@ export function startRolling(args: string[], env: Record<string, string | undefi
       const code = await proc.exited;
       await reader;
       return code;
+    },
+  };
+}
+
+/**
+ * The names inotify reports in `dir` (not below it) until stop(), which then creates a marker file
+ * and waits for its event: every earlier event has been delivered by then, with no clock involved.
+ */
+function watchNames(dir: string): { stop(): Promise<string[]> } {
+  const names: string[] = [];
+  let marked: () => void;
+  const marker = new Promise<void>((resolve) => (marked = resolve));
+  const watcher = watch(dir, (_event, file) => {
+    if (file === ".watch-marker") marked();
+    else if (file) names.push(String(file));
+  });
+  return {
+    async stop() {
+      writeFileSync(join(dir, ".watch-marker"), "");
+      await marker;
+      watcher.close();
+      rmSync(join(dir, ".watch-marker"));
+      return [...new Set(names)];
     },
   };
 }
@@ -119,16 +142,20 @@ describeWith([...etcdComponents, hasCommand("python3", "apt-get install python3"
     });
     afterAll(async () => api?.stop());
 
-    test("the Secret's state goes into each archive (pretty JSON, 0600) and no state file stays behind", async () => {
+    test("the Secret's state goes into each archive (pretty JSON, 0600) from memory: nothing is ever written in the kubernetes folder", async () => {
       writeKubeconfig(kubeconfigPathIn(d.kubernetes), api);
+      const watched = watchNames(d.kubernetes);
       const run = startRolling(["--creation", "1s", "--retention", "1h", ...etcd.flags], d.env);
       await run.waitFor((s) => count(s, 'msg="Created local backup"') >= 1, "one backup");
       expect(await run.stop()).toBe(0);
+      // Not a `.rkestate`, not a temporary one: the state went from the API into the archive in memory.
+      expect(await watched.stop()).toEqual([]);
       const err = run.stderr();
       const zip = list(d.backup).find((f) => NAME.test(f))!;
       const name = zip.replace(/\.zip$/, "");
       expect(err).toContain(`level=info msg="Trying to retrieve secret full-cluster-state" attempt=1 name="${name}"`);
-      expect(err).toContain(`level=info msg="Successfully written state file content to file" filepath="${join(d.kubernetes, `${name}.rkestate`)}"`);
+      expect(err).toContain(`level=info msg="Retrieved cluster state" bytes=${Buffer.byteLength(STATE_PRETTY)} name="${name}"`);
+      expect(err).not.toContain("Successfully written state file content to file");
       const entries = pyZip(join(d.backup, zip));
       expect(entries.map((e) => [e.name, e.mode])).toEqual([
         [`/backup/${name}`, "0o100600"],
@@ -144,13 +171,13 @@ describeWith([...etcdComponents, hasCommand("python3", "apt-get install python3"
       expect(err).not.toContain("statekeymaterial");
     }, 60_000);
 
-    test("a failed backup does not leave the state file it fetched", async () => {
+    test("a failed backup leaves no state file", async () => {
       writeKubeconfig(kubeconfigPathIn(d.kubernetes), api);
       const port = await freePort();
       const run = startRolling(["--creation", "1s", "--retention", "1h", ...etcd.flags, "--endpoints", `127.0.0.1:${port}`], d.env);
       await run.waitFor((s) => count(s, "Checking member health failed") >= 2, "two failed ticks");
       expect(await run.stop()).toBe(0);
-      expect(run.stderr()).toContain('msg="Successfully written state file content to file"');
+      expect(run.stderr()).toContain('msg="Retrieved cluster state"');
       expect(list(d.kubernetes)).toEqual(["ssl"]);
       expect(list(d.backup)).toEqual([]);
     }, 60_000);

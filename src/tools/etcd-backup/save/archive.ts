@@ -1,6 +1,6 @@
 /**
  * One snapshot into `/backup/<name>.zip`: etcd's verified stream deflated straight into a
- * temporary file (0600 from the first byte), the state file appended when there is one, then
+ * temporary file (0600 from the first byte), the state entry appended when there is one, then
  * fsync and rename. On any failure — etcd, hash, disk — the temporary file is removed and nothing
  * appears under the final name; the raw snapshot never touches the disk.
  */
@@ -18,8 +18,9 @@ import type { SnapshotInfo } from "../../../etcd/snapshot.ts";
 import type { Logger } from "../../../log/logger.ts";
 import { archivePath, snapshotEntryName, stateEntryName, stateFilePath } from "../../../snapshot/layout.ts";
 
+/** The state entry's bytes and mode; `path` is the file they were read from (`save --once` removes it). */
 export interface StateFile {
-  path: string;
+  path?: string;
   data: Uint8Array;
   mode: number;
 }
@@ -85,24 +86,33 @@ export async function removeStaleRaw(backupDir: string, name: string, log: Logge
   );
 }
 
+/** Every reader refuses a state entry over MAX_STATE_BYTES: input, not a passing fault, so never retried. */
+function stateTooBig(what: string, size: string): ArchiveError {
+  return new ArchiveError(ErrorCode.InvalidInput, `${what}: it holds ${size} bytes; a restore reads at most ${MAX_STATE_BYTES} (64 MiB)`);
+}
+
+/** The cluster state rolling mode fetched, as the archive's state entry (0600), refused over MAX_STATE_BYTES. */
+export function fetchedState(data: Uint8Array): StateFile {
+  if (data.byteLength > MAX_STATE_BYTES) throw stateTooBig("Cannot archive the cluster state", String(data.byteLength));
+  return { data, mode: 0o600 };
+}
+
 /**
- * The state file RKE left for this snapshot, if any (`/etc/kubernetes/<name>.rkestate`). Every
- * reader refuses a state entry over MAX_STATE_BYTES, so one that large is refused here, before the
- * snapshot, by its size and by counting as it is read (it may grow meanwhile): never read whole.
+ * The state file RKE left for this snapshot, if any (`/etc/kubernetes/<name>.rkestate`). One over
+ * MAX_STATE_BYTES is refused here, before the snapshot, by its size and by counting as it is read
+ * (it may grow meanwhile): never read whole.
  */
 export async function readStateFile(kubernetesDir: string, name: string): Promise<StateFile | undefined> {
   const path = stateFilePath(kubernetesDir, name);
-  const cannot = (why: string, cause?: unknown, code: ErrorCode = ErrorCode.Io) =>
-    new ArchiveError(code, `Cannot read state file ${path}: ${why}`, cause === undefined ? {} : { cause });
+  const what = `Cannot read state file ${path}`;
+  const cannot = (why: string, cause?: unknown) => new ArchiveError(ErrorCode.Io, `${what}: ${why}`, cause === undefined ? {} : { cause });
   const st = await fsp.stat(path).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return undefined;
     throw cannot(e.message, e);
   });
   if (!st) return undefined;
   if (!st.isFile()) throw cannot(`it is ${st.isDirectory() ? "a directory" : "not a regular file"}`);
-  // Input, not a passing fault: never retried.
-  const tooBig = (size: string) => cannot(`it holds ${size} bytes; a restore reads at most ${MAX_STATE_BYTES} (64 MiB)`, undefined, ErrorCode.InvalidInput);
-  if (st.size > MAX_STATE_BYTES) throw tooBig(String(st.size));
+  if (st.size > MAX_STATE_BYTES) throw stateTooBig(what, String(st.size));
   const fh = await fsp.open(path, "r").catch((e: NodeJS.ErrnoException) => {
     throw cannot(e.code === "EACCES" ? "permission denied" : e.message, e);
   });
@@ -116,7 +126,7 @@ export async function readStateFile(kubernetesDir: string, name: string): Promis
       });
       if (bytesRead === 0) break;
       total += bytesRead;
-      if (total > MAX_STATE_BYTES) throw tooBig(`more than ${MAX_STATE_BYTES}`);
+      if (total > MAX_STATE_BYTES) throw stateTooBig(what, `more than ${MAX_STATE_BYTES}`);
       chunks.push(buf.subarray(0, bytesRead));
     }
     return { path, data: Buffer.concat(chunks, total), mode: st.mode & 0o7777 };

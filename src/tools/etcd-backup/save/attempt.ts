@@ -14,13 +14,18 @@ import { Progress, type ProgressPolicy } from "../../../log/progress.ts";
 import { retry, type RetryPolicy } from "../../../retry/policy.ts";
 import type { TlsFiles } from "../../../tls/pem.ts";
 import type { ArchiveFormat } from "../../../archive/format.ts";
-import { checkTarget, readStateFile, removeStaleRaw, writeArchive, type ArchiveResult } from "./archive.ts";
+import { checkTarget, fetchedState, readStateFile, removeStaleRaw, writeArchive, type ArchiveResult, type StateFile } from "./archive.ts";
 
 export interface BackupTarget {
   endpoints: Endpoint[];
   tls: TlsFiles;
   backupDir: string;
-  kubernetesDir: string;
+  /**
+   * Where the state entry comes from: the file RKE left in this folder (`save --once`, docs/contract.md
+   * §b-4), or the cluster state rolling mode fetched, kept in memory (none when the fetch failed):
+   * it never touches the disk.
+   */
+  state: { kubernetesDir: string } | { fetched?: Uint8Array };
   /** `--archive-format`; default zip (docs/archive-formats.md). */
   format?: ArchiveFormat;
 }
@@ -37,7 +42,7 @@ export interface BackupOptions {
 }
 
 export interface BackupResult extends ArchiveResult {
-  /** The state file that went into the archive (the caller removes it). */
+  /** The state file RKE left that went into the archive (the caller removes it). */
   statePath?: string;
   runtimeMs: number;
 }
@@ -58,11 +63,17 @@ export async function backupWithRetries(name: string, target: BackupTarget, opts
   }
 }
 
+/** The state entry, refused over the readers' limit before the snapshot is taken (src/archive/limits.ts). */
+async function stateEntry(from: BackupTarget["state"], name: string): Promise<StateFile | undefined> {
+  if ("kubernetesDir" in from) return readStateFile(from.kubernetesDir, name);
+  return from.fetched && fetchedState(from.fetched);
+}
+
 async function backupOnce(name: string, target: BackupTarget, attempt: number, opts: BackupOptions): Promise<BackupResult> {
   const { log, signal } = opts;
   const started = performance.now();
   const zipPath = await checkTarget(target.backupDir, name, target.format);
-  const state = await readStateFile(target.kubernetesDir, name);
+  const state = await stateEntry(target.state, name);
   const clients = target.endpoints.map((ep) => EtcdClient.connect(ep, target.tls));
   let progress: Progress | undefined;
   try {

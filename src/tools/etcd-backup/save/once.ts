@@ -34,7 +34,13 @@ export async function saveOnce(name: string, settings: SaveSettings, opts: SaveO
     for (const file of archiveFileNames(name)) await cleanStaleTemps(settings.paths.backup, { of: file });
     await cleanStaleTemps(settings.paths.backup, { olderThanMs: STALE_TEMP_MS });
     cleanUnheldLocks(settings.paths.backup);
-    const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: settings.paths.backup, kubernetesDir: settings.paths.kubernetes, format: settings.archiveFormat };
+    const target = {
+      endpoints: settings.endpoints,
+      tls: settings.tls,
+      backupDir: settings.paths.backup,
+      state: { kubernetesDir: settings.paths.kubernetes },
+      format: settings.archiveFormat,
+    };
     const res = await backupWithRetries(name, target, {
       signal,
       log,

@@ -3,7 +3,8 @@
  * after start, named `<tick as RFC3339 UTC>_etcd`. A tick that comes while a cycle still runs is
  * dropped and the next cycle waits for the next tick (the original named late backups after
  * stale ticks). Errors never stop the loop; the abort signal (SIGTERM) ends it cleanly, the
- * running cycle removing its temporary archive and state file.
+ * running cycle removing its temporary archive. The cluster state goes into the archive from
+ * memory (./statefile.ts).
  */
 import type { Deflater } from "../../../archive/deflate.ts";
 import { durationToMs, formatDuration } from "../../../time/duration.ts";
@@ -17,7 +18,7 @@ import { backupWithRetries, type BackupResult } from "./attempt.ts";
 import { rollingName } from "../../../snapshot/name.ts";
 import { cleanRollingBackups } from "./rolling-retention.ts";
 import type { SaveSettings } from "./settings.ts";
-import { removeStateFile, writeStateFile, type ClusterStateFetcher } from "./statefile.ts";
+import { fetchState, type ClusterStateFetcher } from "./statefile.ts";
 import type { SnapshotUploader } from "./upload.ts";
 
 /** Attempts of the cluster-state fetch (the original's kubectl loop: 5, 15 s apart). */
@@ -40,6 +41,7 @@ export async function runRolling(settings: SaveSettings, opts: RollingOptions): 
   const periodMs = durationToMs(settings.creation);
   log.info("Initializing Rolling Backups", { creation: formatDuration(settings.creation), retention: formatDuration(settings.retention) });
   await cleanStaleTemps(settings.paths.backup, { olderThanMs: STALE_TEMP_MS });
+  // Temporary state files of versions that wrote the state under /etc/kubernetes, killed mid-write.
   await cleanStaleTemps(settings.paths.kubernetes, { olderThanMs: STALE_TEMP_MS });
   cleanUnheldLocks(settings.paths.backup);
   const start = now();
@@ -78,14 +80,14 @@ async function cycle(tick: Date, settings: SaveSettings, opts: RollingOptions): 
 async function lockedCycle(name: string, tick: Date, settings: SaveSettings, opts: RollingOptions): Promise<void> {
   const { log, signal } = opts;
   const { backup, kubernetes } = settings.paths;
-  const statePath = await writeStateFile(kubernetes, name, opts.fetchState, {
+  const fetched = await fetchState(kubernetes, name, opts.fetchState, {
     signal,
     log,
     retry: retryPolicy({ attempts: STATE_ATTEMPTS, delayMs: settings.retryIntervalMs }),
   });
   let res: BackupResult;
   try {
-    const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: backup, kubernetesDir: kubernetes, format: settings.archiveFormat };
+    const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: backup, state: { fetched }, format: settings.archiveFormat };
     res = await backupWithRetries(name, target, {
       signal,
       log,
@@ -98,8 +100,6 @@ async function lockedCycle(name: string, tick: Date, settings: SaveSettings, opt
   } catch (e) {
     if (!signal.aborted) log.warn("Backup failed", { error: messageOf(e), name });
     return;
-  } finally {
-    await removeStateFile(statePath, log);
   }
   const cutoff = tick.getTime() - durationToMs(settings.retention);
   await cleanRollingBackups(backup, cutoff, { log });
