@@ -1,6 +1,6 @@
 /**
  * Which entry of an archive answers for a snapshot's snapshot or state file: one rule for every
- * reader (serve, download, extractstatefile, verify, list), zip and tar alike. The original looks
+ * reader (serve, download, extractstatefile, verify, list, convert), zip and tar alike. The original looks
  * entries up by exact name only, so a renamed archive (`a.zip` copied to `b.zip`) is useless to it
  * (docs/contract.md §o-5, §o-14.13). We take, in order (§d-14: invisible to RKE):
  * 1. the exact name of the layout (layout.ts);
@@ -52,4 +52,9 @@ export function chooseEntry(names: readonly string[], kind: EntryKind, name: str
 
 export function entryChoice(kind: EntryKind, name: string, format: ArchiveFormat): EntryChoice {
   return { wanted: entryNames(name, format)[kind], choose: (names) => chooseEntry(names, kind, name, format) };
+}
+
+/** The warning a reader logs when an entry stands in for the wanted one (rule 2 or 3). */
+export function standInWarning(wanted: string, archivePath: string, chosen: string): string {
+  return `Entry [${wanted}] not found in [${archivePath}]: using its only candidate [${chosen}]`;
 }

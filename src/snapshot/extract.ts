@@ -14,7 +14,7 @@ import { ErrorCode, RkeToolsError } from "../errors.ts";
 import { AtomicFile } from "../fs/atomic.ts";
 import { openRegular } from "../fs/regular.ts";
 import { silentLogger } from "../log/logger.ts";
-import { entryChoice, type EntryKind } from "./entries.ts";
+import { entryChoice, standInWarning, type EntryKind } from "./entries.ts";
 
 /** As the zip reader's: signal, log, mode, maxBytes, and the progress hooks. */
 export type ExtractArchiveOptions = ExtractOptions;
@@ -66,7 +66,7 @@ export async function extractArchiveEntry(archivePath: string, kind: EntryKind, 
       const names = (await pass(await openRegular(archivePath), (s) => readTar(s, tarOpts))).map((h) => h.name);
       const chosen = choice.choose(names);
       if (chosen && !chosen.exact) {
-        (opts.log ?? silentLogger).warn(`Entry [${choice.wanted}] not found in [${archivePath}]: using its only candidate [${chosen.name}]`);
+        (opts.log ?? silentLogger).warn(standInWarning(choice.wanted, archivePath, chosen.name));
         header = await extract(await openRegular(archivePath), chosen.name);
       }
     }

@@ -14,6 +14,7 @@ import { ZipWriter } from "../../../archive/zip-writer.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import { AtomicFile, cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Logger } from "../../../log/logger.ts";
+import { chooseEntry, standInWarning, type EntryKind } from "../../../snapshot/entries.ts";
 import { archiveFileName, archivePath, entryNames } from "../../../snapshot/layout.ts";
 import { formatOfHead, verifySnapshotFile, type VerifyReport } from "../inspect/verify.ts";
 
@@ -39,23 +40,24 @@ export async function convertToZip(backupDir: string, name: string, opts: { sign
   if (format !== "tar.gz" && format !== "tar.zst") throw fail(ErrorCode.Archive, `${source} is not a tar.gz or tar.zst archive by its bytes (${format ?? "unknown format"})`);
 
   await cleanStaleTemps(backupDir, { of: archiveFileName(name, "zip") }); // left by a killed run
-  const file = await AtomicFile.create(zipPath);
+  const tarNames = entryNames(name, format);
+  let file = await AtomicFile.create(zipPath);
   try {
-    const zip = new ZipWriter(file);
-    const tarNames = entryNames(name, format);
-    const zipNames = entryNames(name, "zip");
-    const written: string[] = [];
-    await readTar(createReadStream(source, { highWaterMark: 256 * 1024 }), { compression: compressionOf(format), label: source, signal: opts.signal }, async (h, body) => {
-      // Our layout's names, whatever the tar writer did with the leading slash.
-      const target = sameEntryName(h.name, tarNames.snapshot) ? zipNames.snapshot : sameEntryName(h.name, tarNames.state) ? zipNames.state : undefined;
-      if (!target || written.includes(target)) {
-        opts.log?.warn("Leaving out an entry the snapshot layout has no place for", { entry: h.name });
-        return;
-      }
-      await zip.add(target, h.mode & 0o7777, body);
-      written.push(target);
-    });
-    await zip.finish();
+    // One pass for the layout's names (with or without a leading `/` or `./`); a renamed archive,
+    // whose entries only the one rule of snapshot/entries.ts finds, takes a second pass.
+    const layout = (entry: string): EntryKind | undefined => (sameEntryName(entry, tarNames.snapshot) ? "snapshot" : sameEntryName(entry, tarNames.state) ? "state" : undefined);
+    let pass = await copyEntries(source, format, name, file, layout, opts.signal);
+    const chosen = KINDS.map((kind) => chooseEntry(pass.names, kind, name, format)?.name);
+    if (KINDS.some((kind, i) => chosen[i] !== pass.taken[kind])) {
+      await file.abort();
+      file = await AtomicFile.create(zipPath);
+      pass = await copyEntries(source, format, name, file, (entry) => KINDS[chosen.indexOf(entry)], opts.signal);
+    }
+    for (const kind of KINDS) {
+      const entry = pass.taken[kind];
+      if (entry !== undefined && entry !== tarNames[kind]) opts.log?.warn(standInWarning(tarNames[kind], source, entry));
+    }
+    for (const entry of pass.left) opts.log?.warn("Leaving out an entry the snapshot layout has no place for", { entry });
     const report = await verifySnapshotFile(file.tempPath, name, { signal: opts.signal });
     // A warning on the state file stays a warning; an unchecked database does not pass.
     const failed = report.checks.find((c) => c.status === "fail" || (c.check === "etcd database" && c.status !== "ok"));
@@ -67,6 +69,43 @@ export async function convertToZip(backupDir: string, name: string, opts: { sign
     if (e instanceof RkeToolsError && e.message.startsWith(`Cannot convert snapshot ${name}:`)) throw e;
     throw fail(e instanceof RkeToolsError ? e.code : ErrorCode.Io, messageOf(e), e);
   }
+}
+
+const KINDS: readonly EntryKind[] = ["snapshot", "state"];
+
+interface Pass {
+  /** Every entry name of the tar, in order. */
+  names: string[];
+  /** The tar entry written for each kind. */
+  taken: Partial<Record<EntryKind, string>>;
+  /** The entries left out. */
+  left: string[];
+}
+
+/** One pass over the tar: the entries `take` names a kind for go into the zip under the layout's names, modes kept. */
+async function copyEntries(
+  source: string,
+  format: "tar.gz" | "tar.zst",
+  name: string,
+  file: AtomicFile,
+  take: (entry: string) => EntryKind | undefined,
+  signal?: AbortSignal,
+): Promise<Pass> {
+  const zip = new ZipWriter(file);
+  const zipNames = entryNames(name, "zip");
+  const pass: Pass = { names: [], taken: {}, left: [] };
+  await readTar(createReadStream(source, { highWaterMark: 256 * 1024 }), { compression: compressionOf(format), label: source, signal }, async (h, body) => {
+    pass.names.push(h.name);
+    const kind = take(h.name);
+    if (!kind || pass.taken[kind] !== undefined) {
+      pass.left.push(h.name);
+      return;
+    }
+    await zip.add(zipNames[kind], h.mode & 0o7777, body);
+    pass.taken[kind] = h.name;
+  });
+  await zip.finish();
+  return pass;
 }
 
 async function exists(p: string): Promise<boolean> {
