@@ -62,6 +62,10 @@ describe("architecture", () => {
     expect(edges.filter((e) => !e.to.startsWith("..") && floorOf(e.to) > floorOf(e.from)).map((e) => `${e.from} → ${e.to}`)).toEqual([]);
   });
 
+  test("src/s3/ is a plain S3 client: it knows nothing of snapshots (src/snapshot/)", () => {
+    expect(edges.filter((e) => roomOf(e.from) === "s3" && roomOf(e.to) === "snapshot").map((e) => `${e.from} → ${e.to}`)).toEqual([]);
+  });
+
   test("nothing in src/ imports from outside it (tests, build scripts)", () => {
     expect(edges.filter((e) => e.to.startsWith("..") && !e.to.startsWith("../templates/") && !e.to.startsWith("../package.json"))).toEqual([]);
   });

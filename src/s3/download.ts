@@ -1,12 +1,10 @@
 /**
- * Download of a snapshot (docs/contract.md §a.4, §d-13): list `[folder/]<name>` one level deep, take the first key
- * that is `<name>` or `<name>.zip` (or `.tar.gz`, `.tar.zst`: docs/archive-formats.md; also after
- * URL-unescaping, for GCS), stream it to a temporary file in the backup folder (0600) with Bun's
- * native writer while the file is flushed as it grows and, when the upload recorded a SHA-256, the
- * digest is computed from what lands on disk (docs/s3.md, "Download speed"), resume with a ranged
- * GET after a dropped or stalled connection (every GET pinned to HEAD's ETag), check the size and
- * that digest, then rename it to `<backupDir>/<basename(key)>`. Nothing half-written is left under
- * the final name.
+ * Download of one object (docs/contract.md §d-13): stream it to a temporary file in the target folder
+ * (0600) with Bun's native writer while the file is flushed as it grows and, when the upload recorded
+ * a SHA-256, the digest is computed from what lands on disk (docs/s3.md, "Download speed"), resume
+ * with a ranged GET after a dropped or stalled connection (every GET pinned to HEAD's ETag), check the
+ * size and that digest, then rename it to `<dir>/<basename(key)>`. Nothing half-written is left under
+ * the final name. Which key a snapshot is: tools/etcd-backup/stores/s3-snapshots.ts.
  */
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -15,11 +13,10 @@ import { AtomicFile, cleanStaleTemps } from "../fs/atomic.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { Progress, type ProgressPolicy } from "../log/progress.ts";
 import { abortError, retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
-import { queryUnescape, type S3Client } from "./client.ts";
+import type { S3Client } from "./client.ts";
 import { S3RequestError, isTransient } from "./s3-error.ts";
 import { SHA256_META, sha256Following } from "./sha256.ts";
 import { networkError } from "./transport.ts";
-import { archiveFileNames, s3Key } from "../snapshot/layout.ts";
 
 export interface DownloadOptions {
   log?: Logger;
@@ -30,6 +27,8 @@ export interface DownloadOptions {
   idleTimeoutMs?: number;
   /** Progress lines while the object streams in; none when undefined. */
   progress?: ProgressPolicy;
+  /** What the progress lines name (the snapshot); default the key. */
+  name?: string;
 }
 
 /** How often the file's growth is looked at for early syncs: 64 MiB arrive in ≈ 250 ms at loopback speed. */
@@ -37,28 +36,15 @@ const SYNC_POLL_MS = 50;
 
 export const DEFAULT_DOWNLOAD_RETRY = retryPolicy({ attempts: 5, delayMs: 1000, factor: 2, jitter: 0.2, maxDelayMs: 15_000 });
 
-/** The key to download for `name`, as the original matches it; undefined when none. */
-export async function findSnapshotKey(client: S3Client, name: string, opts: { log?: Logger; signal?: AbortSignal } = {}): Promise<string | undefined> {
-  const prefix = s3Key(client.config.folder, name);
-  const wanted = new Set([prefix, ...archiveFileNames(prefix)]);
-  for await (const obj of client.list(prefix, { signal: opts.signal })) {
-    opts.log?.debug(`found key: [${obj.key}]`);
-    if (wanted.has(obj.key)) return obj.key;
-    const unescaped = queryUnescape(obj.key);
-    if (unescaped !== undefined && wanted.has(unescaped)) return unescaped;
-  }
-  return undefined;
-}
-
-export async function downloadSnapshot(client: S3Client, name: string, backupDir: string, opts: DownloadOptions = {}): Promise<string> {
+/**
+ * Downloads `key` into `<dir>/<basename(key)>`, resumed, verified and renamed into place; returns that path. */
+export async function downloadObject(client: S3Client, key: string, dir: string, opts: DownloadOptions = {}): Promise<string> {
   const log = opts.log ?? client.log ?? silentLogger;
-  if (name === "") throw new RkeToolsError(ErrorCode.InvalidInput, "empty backup name");
-  const key = await findSnapshotKey(client, name, { log, signal: opts.signal });
-  if (key === undefined) throw new RkeToolsError(ErrorCode.S3, "failed to download s3 backup: no backups found");
+  const name = opts.name ?? key;
   const head = await client.headObject(key, { signal: opts.signal });
   if (!head) throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] disappeared after listing`);
-  const target = join(backupDir, basename(key));
-  await cleanStaleTemps(backupDir, { of: basename(key) }); // left by a killed run; they also hold disk space
+  const target = join(dir, basename(key));
+  await cleanStaleTemps(dir, { of: basename(key) }); // left by a killed run; they also hold disk space
   const file = await AtomicFile.create(target);
   // Hashing costs about 1 s of CPU per GiB: done only when the upload recorded a digest to check
   // (the original's uploads have none). It reads what lands on disk, beside the transfer.

@@ -1,7 +1,7 @@
-/** The S3 library used by save, download, extractstatefile and delete. See docs/s3.md. */
+/** A plain S3 client configured by an S3Config; it knows no snapshot (tools/etcd-backup/stores/ does). See docs/s3.md. */
 export type { S3Config } from "./config.ts";
 export { createS3Client, S3Client, type CreateOptions } from "./client.ts";
-export { uploadSnapshot, uploadRetryPolicy, type UploadOptions, type UploadResult } from "./upload.ts";
-export { downloadSnapshot, findSnapshotKey, type DownloadOptions } from "./download.ts";
-export { deleteSnapshot, type DeleteOptions } from "./delete.ts";
-export { rotateSnapshots, type RotateOptions } from "./retention.ts";
+export { uploadFile, uploadRetryPolicy, type UploadOptions, type UploadResult } from "./upload.ts";
+export { downloadObject, type DownloadOptions } from "./download.ts";
+export { keysAmong } from "./keys.ts";
+export { abortStaleUploads, openUploads, STALE_UPLOAD_AGE_MS, type OpenUpload, type StaleUploadOptions } from "./stale-uploads.ts";

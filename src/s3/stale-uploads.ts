@@ -1,12 +1,9 @@
 /**
  * Multipart uploads that a killed process left open (kill -9 or a power cut: nothing could send
- * the abort) keep their parts stored, and billed, until a lifecycle rule removes them — and a
- * rolling snapshot's key is never uploaded again, so nothing else would ever see them. Rotation
- * therefore aborts the open uploads of snapshot archives under the folder that were initiated more
- * than a day ago: long enough that a live upload from another etcd node (RKE saves a named
- * snapshot on every etcd node at once) is never touched. Failures are logged, never thrown.
+ * the abort) keep their parts stored, and billed, until a lifecycle rule removes them. This lists
+ * them and aborts those under a prefix, of the keys a caller picks, initiated before a cutoff
+ * (which ones: tools/etcd-backup/stores/s3-rotation.ts). Failures are logged, never thrown.
  */
-import { parseArchiveFileName } from "../snapshot/layout.ts";
 import { messageOf } from "../errors.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import type { S3Client } from "./client.ts";
@@ -40,17 +37,24 @@ export async function* openUploads(client: S3Client, prefix: string, opts: { sig
   }
 }
 
-/** Aborts the stale uploads of snapshot archives under the folder; returns the keys whose upload was aborted. */
-export async function abortStaleUploads(client: S3Client, opts: { nowMs?: number; olderThanMs?: number; log?: Logger; signal?: AbortSignal } = {}): Promise<string[]> {
+export interface StaleUploadOptions {
+  nowMs?: number;
+  /** Default STALE_UPLOAD_AGE_MS (a day). */
+  olderThanMs?: number;
+  log?: Logger;
+  signal?: AbortSignal;
+}
+
+/** Aborts the uploads under `<folder>/` (the bucket when ""), whose key's last part `pick` accepts, older than the cutoff; returns their keys. */
+export async function abortStaleUploads(client: S3Client, folder: string, pick: (baseName: string) => boolean, opts: StaleUploadOptions = {}): Promise<string[]> {
   const log = opts.log ?? client.log ?? silentLogger;
-  const folder = client.config.folder;
   const cutoff = (opts.nowMs ?? Date.now()) - (opts.olderThanMs ?? STALE_UPLOAD_AGE_MS);
   const aborted: string[] = [];
   try {
     const stale: OpenUpload[] = [];
     for await (const u of openUploads(client, folder === "" ? "" : `${folder}/`, opts)) {
       const base = u.key.slice(u.key.lastIndexOf("/") + 1);
-      if (parseArchiveFileName(base) && u.initiated.getTime() < cutoff) stale.push(u);
+      if (pick(base) && u.initiated.getTime() < cutoff) stale.push(u);
     }
     for (const u of stale) {
       const res = await client.request("DELETE", u.key, { query: { uploadId: u.uploadId }, accept: [404], signal: opts.signal });

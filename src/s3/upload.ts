@@ -1,5 +1,5 @@
 /**
- * Upload of a snapshot archive to `[folder/]<name>.zip` (docs/contract.md §a.4, §b-5): skipped when the object
+ * Upload of a file to a key (docs/contract.md §a.4, §b-5): skipped when the object
  * exists with a size and bucket versioning is not Enabled (the original's rule, so that every etcd
  * host does not upload the same snapshot again); otherwise one PUT for small archives, a parallel
  * multipart upload for large ones, the archive's SHA-256 stored as x-amz-meta-sha256. The whole
@@ -10,7 +10,6 @@ import { stat } from "node:fs/promises";
 import { contentTypeOf, formatOfFileName } from "../archive/format.ts";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
-import { parseArchiveFileName } from "../snapshot/layout.ts";
 import { Progress, type ProgressPolicy } from "../log/progress.ts";
 import { retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
 import type { S3Client } from "./client.ts";
@@ -42,7 +41,7 @@ export interface UploadOptions {
   sha256?: string;
   /** Progress lines of a multipart upload, counted in stored parts; none when undefined. */
   progress?: ProgressPolicy;
-  /** The snapshot's name, for the log; default the name the key's last part carries (layout.ts). */
+  /** What the log and progress lines name (the snapshot); default the key's last part. */
   name?: string;
   /** Default: the content type of the format the key's suffix names (zip when none). */
   contentType?: string;
@@ -64,10 +63,9 @@ export function uploadRetryPolicy(s3Retries: number): RetryPolicy {
   return retryPolicy({ attempts: 1 + Math.max(0, s3Retries), delayMs: 2000, factor: 2, jitter: 0.2, retryOn: isTransient });
 }
 
-export async function uploadSnapshot(client: S3Client, archivePath: string, key: string, opts: UploadOptions = {}): Promise<UploadResult> {
+export async function uploadFile(client: S3Client, archivePath: string, key: string, opts: UploadOptions = {}): Promise<UploadResult> {
   const log = opts.log ?? client.log ?? silentLogger;
-  const base = key.slice(key.lastIndexOf("/") + 1);
-  const name = opts.name ?? parseArchiveFileName(base)?.name ?? base;
+  const name = opts.name ?? key.slice(key.lastIndexOf("/") + 1);
   const fail = (e: unknown) =>
     isRkeToolsError(e, ErrorCode.Aborted) ? e : new RkeToolsError(ErrorCode.S3Upload, `failed to upload etcd snapshot file: ${messageOf(e)}`, { cause: e });
 

@@ -6,8 +6,8 @@
 import { afterAll, expect, test } from "bun:test";
 import { createS3Client, type S3Client } from "../../src/s3/client.ts";
 import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
-import { rotateSnapshots } from "../../src/s3/retention.ts";
-import { abortStaleUploads, openUploads as listOpen, STALE_UPLOAD_AGE_MS } from "../../src/s3/stale-uploads.ts";
+import { abortStaleSnapshotUploads, rotateSnapshots } from "../../src/tools/etcd-backup/stores/s3-rotation.ts";
+import { openUploads as listOpen, STALE_UPLOAD_AGE_MS } from "../../src/s3/stale-uploads.ts";
 import { parseXml, text, child } from "../../src/s3/xml.ts";
 import { describeWith } from "../support/components.ts";
 import { captureLog, createBucket, gatewayFlags, openUploads, removeBucket, s3Gateway } from "../support/s3.ts";
@@ -42,10 +42,10 @@ describeWith([s3Gateway], "stale multipart uploads", () => {
     for await (const u of listOpen(c, "f/")) listed.push(u.key);
     expect(listed.sort()).toEqual(["f/2020-01-01T00:00:00Z_etcd.zip", "f/named.tar.zst", "f/notes.txt"]);
 
-    expect(await abortStaleUploads(c)).toEqual([]); // all started seconds ago
+    expect(await abortStaleSnapshotUploads(c)).toEqual([]); // all started seconds ago
     expect(openUploads(b).length).toBe(4);
 
-    const aborted = await abortStaleUploads(c, { nowMs: Date.now() + STALE_UPLOAD_AGE_MS + 60_000 });
+    const aborted = await abortStaleSnapshotUploads(c, { nowMs: Date.now() + STALE_UPLOAD_AGE_MS + 60_000 });
     expect(aborted.sort()).toEqual(["f/2020-01-01T00:00:00Z_etcd.zip", "f/named.tar.zst"]);
     expect(openUploads(b).sort()).toEqual(["f/notes.txt", "other/2020-01-01T00:00:00Z_etcd.zip"]);
     expect(lines.some((l) => l.includes("aborted a stale multipart upload of [f/named.tar.zst]"))).toBe(true);

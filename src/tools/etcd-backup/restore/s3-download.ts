@@ -20,10 +20,10 @@ export async function s3Download(
   opts: { env: Record<string, string | undefined>; paths: Paths; log: Logger; signal?: AbortSignal },
 ): Promise<string> {
   const { log, signal, paths } = opts;
-  const s3 = await import("../../../s3/index.ts");
+  const { downloadSnapshot } = await import("../stores/s3-snapshots.ts");
   const { connectS3, s3ConfigFromFlags } = await import("../s3-flags.ts");
   const client = await connectS3(s3ConfigFromFlags(flags, opts.env, { log }), { log, signal });
-  const file = await s3.downloadSnapshot(client, name, paths.backup, { log, signal, progress: progressPolicyFrom(opts.env) });
+  const file = await downloadSnapshot(client, name, paths.backup, { log, signal, progress: progressPolicyFrom(opts.env) });
   const dest = rawPath(paths.backup, name);
   if (file === dest) return dest; // a legacy uncompressed object
   log.info(`Decompressing etcd snapshot file [${basename(file)}]`);

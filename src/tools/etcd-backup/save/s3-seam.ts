@@ -48,7 +48,7 @@ export function uploaderFor(flags: SaveS3Flags, ctx: { env: Record<string, strin
         return;
       }
       // Retention stays per store: the original's S3 rule (rolling names, recursive under the folder) is not the folder's.
-      const { rotateSnapshots } = await import("../../../s3/retention.ts");
+      const { rotateSnapshots } = await import("../stores/s3-rotation.ts");
       await rotateSnapshots(await s.client(signal), new Date(cutoffMs), { log, signal, retention: flags.retention });
     },
   };

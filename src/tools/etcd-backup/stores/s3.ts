@@ -52,7 +52,7 @@ export function s3Store(config: S3Config, opts: { log: Logger; tmpDir: string })
       return { path: file.tempPath, release: () => file.abort() }; // never kept: it was only read
     },
     async remove(name, o = {}) {
-      const { deleteSnapshot } = await import("../../../s3/delete.ts");
+      const { deleteSnapshot } = await import("./s3-snapshots.ts");
       // Exactly [folder/]<name> and [folder/]<name>.zip (and the tar formats), not every key with that prefix (docs/contract.md §d-18a).
       return deleteSnapshot(await connect(o.signal, o.log), name, { log: o.log, signal: o.signal });
     },
@@ -60,7 +60,7 @@ export function s3Store(config: S3Config, opts: { log: Logger; tmpDir: string })
       const s3 = await import("../../../s3/upload.ts");
       const log = o.log ?? silentLogger;
       const key = s3Key(config.folder, archiveFileName(name, format));
-      await s3.uploadSnapshot(await connect(o.signal, log), file, key, {
+      await s3.uploadFile(await connect(o.signal, log), file, key, {
         log,
         signal: o.signal,
         sha256: o.sha256,

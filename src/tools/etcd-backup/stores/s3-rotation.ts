@@ -3,14 +3,15 @@
  * bucket root one level deep), keep keys matching `.+_etcd(|.zip)$` (the original's regex, dot
  * unescaped), strip `<folder>/`, parse the part before the first `_` as strict RFC 3339, delete what
  * is older than the cutoff; then abort the multipart uploads a killed upload left open
- * (stale-uploads.ts). Failures are logged, never thrown: rotation must not stop the loop.
+ * (abortStaleSnapshotUploads). Failures are logged, never thrown: rotation must not stop the loop.
  */
-import { formatDuration, type Duration } from "../time/duration.ts";
-import { messageOf } from "../errors.ts";
-import { silentLogger, type Logger } from "../log/logger.ts";
-import { isRollingKey, rollingTimeOf } from "../snapshot/name.ts";
-import type { S3Client } from "./client.ts";
-import { abortStaleUploads } from "./stale-uploads.ts";
+import { formatDuration, type Duration } from "../../../time/duration.ts";
+import { messageOf } from "../../../errors.ts";
+import { silentLogger, type Logger } from "../../../log/logger.ts";
+import type { S3Client } from "../../../s3/client.ts";
+import { abortStaleUploads, type StaleUploadOptions } from "../../../s3/stale-uploads.ts";
+import { parseArchiveFileName } from "../../../snapshot/layout.ts";
+import { isRollingKey, rollingTimeOf } from "../../../snapshot/name.ts";
 
 export interface RotateOptions {
   log?: Logger;
@@ -46,7 +47,7 @@ export async function rotateSnapshots(client: S3Client, cutoff: Date, opts: Rota
     }
   } catch (e) {
     log.error(`error to fetch s3 file: ${messageOf(e)}`);
-    await abortStaleUploads(client, { log, signal: opts.signal, olderThanMs: opts.staleUploadAgeMs });
+    await abortStaleSnapshotUploads(client, { log, signal: opts.signal, olderThanMs: opts.staleUploadAgeMs });
     return [];
   }
   log.debug(`Found ${doomed.length} files to delete`);
@@ -61,6 +62,16 @@ export async function rotateSnapshots(client: S3Client, cutoff: Date, opts: Rota
       log.error(`Error detected during deletion: ${messageOf(e)}`);
     }
   }
-  await abortStaleUploads(client, { log, signal: opts.signal, olderThanMs: opts.staleUploadAgeMs });
+  await abortStaleSnapshotUploads(client, { log, signal: opts.signal, olderThanMs: opts.staleUploadAgeMs });
   return deleted;
+}
+
+/**
+ * A rolling snapshot's key is never uploaded again, so nothing else would ever see its open uploads:
+ * those of snapshot archives under the folder initiated more than a day ago are aborted, long enough
+ * that a live upload from another etcd node (RKE saves a named snapshot on every etcd node at once)
+ * is never touched. Returns the keys whose upload was aborted.
+ */
+export function abortStaleSnapshotUploads(client: S3Client, opts: StaleUploadOptions = {}): Promise<string[]> {
+  return abortStaleUploads(client, client.config.folder, (base) => parseArchiveFileName(base) !== undefined, opts);
 }
