@@ -14,8 +14,8 @@ const FLOORS: string[][] = [
   ["errors.ts", "version.ts", "time", "env"],
   ["log", "fs", "retry", "tls", "sys"],
   ["etcd", "archive", "bbolt", "cli"],
-  ["snapshot"],
   ["s3", "kube"],
+  ["snapshot"],
   ["tools"],
   ["main.ts"],
 ];
