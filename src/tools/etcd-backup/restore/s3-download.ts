@@ -1,6 +1,6 @@
 /**
  * `download --s3-backup` (docs/contract.md §o-12): fetch `[folder/]<name>` or `[folder/]<name>.zip` (or
- * `.tar.gz`, `.tar.zst`: docs/archive-formats.md) into /backup (src/s3 verifies and renames it),
+ * `.tar.gz`, `.tar.zst`: docs/archive-formats.md) into /backup through the S3 store (which verifies and renames it),
  * then, for an archive, extract `/backup/<name>` beside it;
  * both files stay, as the original leaves them. src/s3 is loaded only here.
  */
@@ -20,10 +20,10 @@ export async function s3Download(
   opts: { env: Record<string, string | undefined>; paths: Paths; log: Logger; signal?: AbortSignal },
 ): Promise<string> {
   const { log, signal, paths } = opts;
-  const { downloadSnapshot } = await import("../stores/s3-snapshots.ts");
-  const { connectS3, s3ConfigFromFlags } = await import("../s3-flags.ts");
-  const client = await connectS3(s3ConfigFromFlags(flags, opts.env, { log }), { log, signal });
-  const file = await downloadSnapshot(client, name, paths.backup, { log, signal, progress: progressPolicyFrom(opts.env) });
+  const { s3Store } = await import("../stores/s3.ts");
+  const { s3ConfigFromFlags } = await import("../s3-flags.ts");
+  const store = s3Store(s3ConfigFromFlags(flags, opts.env, { log }), { log, tmpDir: paths.backup });
+  const file = await store.download(name, paths.backup, { log, signal, progress: progressPolicyFrom(opts.env) });
   const dest = rawPath(paths.backup, name);
   if (file === dest) return dest; // a legacy uncompressed object
   log.info(`Decompressing etcd snapshot file [${basename(file)}]`);

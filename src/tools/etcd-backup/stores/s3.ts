@@ -8,14 +8,20 @@ import { contentTypeOf } from "../../../archive/format.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import { AtomicFile } from "../../../fs/atomic.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
+import type { ProgressPolicy } from "../../../log/progress.ts";
 import type { S3Client, S3Config } from "../../../s3/index.ts";
 import { SHA256_META } from "../../../s3/sha256.ts";
 import { archiveFileName, archiveFileNames, s3Key } from "../../../snapshot/layout.ts";
 import { listS3 } from "../inspect/s3.ts";
 import { connectS3 } from "../s3-flags.ts";
-import type { SnapshotStore, StoredCopy } from "./store.ts";
+import type { SnapshotStore, StoreOptions, StoredCopy } from "./store.ts";
 
-export type S3Store = SnapshotStore & Required<Pick<SnapshotStore, "put">> & { client(signal?: AbortSignal): Promise<S3Client> };
+export type S3Store = SnapshotStore &
+  Required<Pick<SnapshotStore, "put">> & {
+    client(signal?: AbortSignal): Promise<S3Client>;
+    /** `download --s3-backup`: the snapshot's archive (or raw object) kept in `dir` under its key's last part; returns that path. */
+    download(name: string, dir: string, opts: StoreOptions & { progress?: ProgressPolicy }): Promise<string>;
+  };
 
 export function s3Store(config: S3Config, opts: { log: Logger; tmpDir: string }): S3Store {
   let client: S3Client | undefined; // kept once it works (rolling mode uploads every tick)
@@ -50,6 +56,12 @@ export function s3Store(config: S3Config, opts: { log: Logger; tmpDir: string })
         throw e;
       }
       return { path: file.tempPath, release: () => file.abort() }; // never kept: it was only read
+    },
+    /** Found by listing, resumed and verified (s3-snapshots.ts); unlike `fetch`, the file stays. */
+    async download(name, dir, o) {
+      const { downloadSnapshot } = await import("./s3-snapshots.ts");
+      const log = o.log ?? opts.log;
+      return downloadSnapshot(await connect(o.signal, log), name, dir, { log, signal: o.signal, progress: o.progress });
     },
     async remove(name, o = {}) {
       const { deleteSnapshot } = await import("./s3-snapshots.ts");
