@@ -8,7 +8,7 @@
  */
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { basename, join } from "node:path";
-import { ErrorCode, RkeToolsError, messageOf } from "../errors.ts";
+import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.ts";
 import { AtomicFile, cleanStaleTemps } from "../fs/atomic.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { Progress, type ProgressPolicy } from "../log/progress.ts";
@@ -61,6 +61,7 @@ export async function downloadObject(client: S3Client, key: string, dir: string,
     file.syncAsItGrows(size);
     progress?.set(size);
   }, SYNC_POLL_MS);
+  let mismatch: RkeToolsError | undefined; // the one error of this function's own that the catch passes on as it is
   try {
     await retry(
       async () => {
@@ -83,7 +84,8 @@ export async function downloadObject(client: S3Client, key: string, dir: string,
     progress?.stop();
     const digest = await hashing;
     if (expected && expected !== digest) {
-      throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] has SHA-256 ${digest}, but ${expected} was recorded at upload`);
+      mismatch = new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] has SHA-256 ${digest}, but ${expected} was recorded at upload`);
+      throw mismatch;
     }
     await file.commit();
   } catch (e) {
@@ -97,7 +99,7 @@ export async function downloadObject(client: S3Client, key: string, dir: string,
         cause: e,
       });
     }
-    if (e instanceof RkeToolsError && (e.code === ErrorCode.Aborted || e.message.startsWith("failed to download"))) throw e;
+    if (e === mismatch || isRkeToolsError(e, ErrorCode.Aborted)) throw e; // told as it is, not wrapped
     throw new RkeToolsError(e instanceof RkeToolsError ? e.code : ErrorCode.S3, `Unable to download backup file for [${key}]: ${messageOf(e)}`, { cause: e });
   } finally {
     if (readFd !== undefined) closeSync(readFd); // here only: once, whichever way the download ended
