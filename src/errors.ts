@@ -6,8 +6,6 @@
 export const ErrorCode = {
   /** Bad command line: unknown flag, bad value, missing argument. Usage is printed. */
   Usage: "E_USAGE",
-  /** Unknown command name (exit 3, as urfave/cli). */
-  UnknownCommand: "E_UNKNOWN_COMMAND",
   /** Input that parses but is not acceptable: a name with '/', an empty CP_HOSTS entry, ... */
   InvalidInput: "E_INVALID_INPUT",
   /** A file that should exist does not, or cannot be read. */
@@ -32,8 +30,6 @@ export const ErrorCode = {
   Busy: "E_BUSY",
   /** The operation was aborted (signal, timeout). */
   Aborted: "E_ABORTED",
-  /** A code path that has not been built yet. */
-  NotImplemented: "E_NOT_IMPLEMENTED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -41,17 +37,24 @@ export interface RkeToolsErrorOptions {
   cause?: unknown;
   /** Exit code the CLI shell uses; defaults to 1. */
   exitCode?: number;
+  /**
+   * The operation the message already names ("save snapshot x" for "Cannot save snapshot x: …"):
+   * code that wraps errors checks this to avoid naming it twice, instead of reading the text.
+   */
+  operation?: string;
 }
 
 export class RkeToolsError extends Error {
   override readonly name: string = "RkeToolsError";
   readonly code: ErrorCode;
   readonly exitCode: number;
+  readonly operation?: string;
 
   constructor(code: ErrorCode, message: string, options: RkeToolsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.exitCode = options.exitCode ?? 1;
+    if (options.operation !== undefined) this.operation = options.operation;
   }
 }
 
@@ -78,7 +81,12 @@ export function messageOf(e: unknown): string {
  * message becomes <why> unless one is given.
  */
 export function cannot(code: ErrorCode, what: string, cause: unknown, why?: string): RkeToolsError {
-  return new RkeToolsError(code, `Cannot ${what}: ${why ?? messageOf(cause)}`, { cause });
+  return new RkeToolsError(code, `Cannot ${what}: ${why ?? messageOf(cause)}`, { cause, operation: what });
+}
+
+/** Whether `e` already names `operation` (set by cannot() or the `operation` option). */
+export function names(e: unknown, operation: string): e is RkeToolsError {
+  return e instanceof RkeToolsError && e.operation === operation;
 }
 
 /** A fetch error's message without the advice Bun adds for its own developers ("For more information, pass `verbose: true` …"). */

@@ -4,7 +4,7 @@
  * pick credentials (keys, else the IAM chain), discover an empty region (GetBucketLocation), then
  * check that the bucket exists (`bucket B is not found` / `failed to check s3 bucket:B, err:…`).
  */
-import { ErrorCode, RkeToolsError, messageOf } from "../errors.ts";
+import { ErrorCode, RkeToolsError, messageOf, names } from "../errors.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { addressingFor, objectUrl, regionalHost, type Target } from "./addressing.ts";
 import type { S3Config } from "./config.ts";
@@ -175,9 +175,10 @@ export interface CreateOptions {
 }
 
 /** `failed to set s3 server: …` — the original's prefix for every client-setup failure. */
+const SETUP = "set s3 server";
 function setupError(why: string, cause?: unknown): RkeToolsError {
   const code = cause instanceof RkeToolsError ? cause.code : ErrorCode.S3;
-  return new RkeToolsError(code, `failed to set s3 server: ${why}`, { cause });
+  return new RkeToolsError(code, `failed to set s3 server: ${why}`, { cause, operation: SETUP });
 }
 
 export async function createS3Client(config: S3Config, opts: CreateOptions = {}): Promise<S3Client> {
@@ -227,7 +228,7 @@ export async function createS3Client(config: S3Config, opts: CreateOptions = {})
     });
     if (!found) throw setupError(`bucket ${config.bucket} is not found`);
   } catch (e) {
-    if (e instanceof RkeToolsError && e.message.startsWith("failed to set s3 server:")) throw logged(e, log, fields);
+    if (names(e, SETUP)) throw logged(e, log, fields);
     if (e instanceof RkeToolsError && e.code === ErrorCode.Aborted) throw e;
     throw logged(setupError(`failed to check s3 bucket:${config.bucket}, err:${messageOf(e)}`, e), log, fields);
   }

@@ -5,13 +5,12 @@
  * etcd database included), and only then renamed to `<name>.zip`. The tar archive stays.
  */
 import { createReadStream, promises as fsp } from "node:fs";
-import { join } from "node:path";
 import { readHead } from "../../../archive/format.ts";
 import { sameEntryName } from "../../../archive/limits.ts";
 import { compressionOf } from "../../../archive/tar-compression.ts";
 import { readTar } from "../../../archive/tar-reader.ts";
 import { ZipWriter } from "../../../archive/zip-writer.ts";
-import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
+import { ErrorCode, RkeToolsError, messageOf, names } from "../../../errors.ts";
 import { AtomicFile, cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Logger } from "../../../log/logger.ts";
 import { chooseEntry, standInWarning, type EntryKind } from "../../../snapshot/entries.ts";
@@ -27,7 +26,8 @@ export interface ConvertResult {
 const TAR_FORMATS = ["tar.zst", "tar.gz"] as const;
 
 export async function convertToZip(backupDir: string, name: string, opts: { signal?: AbortSignal; log?: Logger } = {}): Promise<ConvertResult> {
-  const fail = (code: ErrorCode, why: string, cause?: unknown) => new RkeToolsError(code, `Cannot convert snapshot ${name}: ${why}`, { cause });
+  const operation = `convert snapshot ${name}`;
+  const fail = (code: ErrorCode, why: string, cause?: unknown) => new RkeToolsError(code, `Cannot ${operation}: ${why}`, { cause, operation });
   const zipPath = archivePath(backupDir, name, "zip");
   if (await exists(zipPath)) throw fail(ErrorCode.InvalidInput, `${zipPath} already exists`);
   const candidates = TAR_FORMATS.map((f) => archivePath(backupDir, name, f));
@@ -66,7 +66,7 @@ export async function convertToZip(backupDir: string, name: string, opts: { sign
     return { source, zip: zipPath, report: { ...report, target: zipPath } };
   } catch (e) {
     await file.abort();
-    if (e instanceof RkeToolsError && e.message.startsWith(`Cannot convert snapshot ${name}:`)) throw e;
+    if (names(e, operation)) throw e;
     throw fail(e instanceof RkeToolsError ? e.code : ErrorCode.Io, messageOf(e), e);
   }
 }

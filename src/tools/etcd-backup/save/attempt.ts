@@ -4,7 +4,7 @@
  * Each failed attempt logs the original's warning; the last error is thrown.
  */
 import type { Deflater } from "../../../archive/deflate.ts";
-import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../errors.ts";
+import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf, cannot, names } from "../../../errors.ts";
 import { EtcdClient } from "../../../etcd/client.ts";
 import type { Endpoint } from "../../../etcd/endpoints.ts";
 import { checkHealth, UnhealthyError } from "../../../etcd/health.ts";
@@ -57,9 +57,10 @@ export async function backupWithRetries(name: string, target: BackupTarget, opts
   try {
     return await retry((attempt) => backupOnce(name, target, attempt, opts), policy, { signal: opts.signal });
   } catch (e) {
-    if (opts.signal?.aborted) throw new RkeToolsError(ErrorCode.Aborted, `Cannot save snapshot ${name}: aborted`, { cause: e });
-    if (isRkeToolsError(e) && e.message.startsWith("Cannot save snapshot")) throw e;
-    throw new RkeToolsError(isRkeToolsError(e) ? e.code : ErrorCode.Etcd, `Cannot save snapshot ${name}: ${messageOf(e)}`, { cause: e });
+    const operation = `save snapshot ${name}`;
+    if (opts.signal?.aborted) throw new RkeToolsError(ErrorCode.Aborted, `Cannot ${operation}: aborted`, { cause: e, operation });
+    if (names(e, operation)) throw e;
+    throw cannot(isRkeToolsError(e) ? e.code : ErrorCode.Etcd, operation, e);
   }
 }
 

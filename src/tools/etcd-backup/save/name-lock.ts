@@ -30,8 +30,8 @@ export function lockSnapshotName(backupDir: string, name: string, log: Logger): 
           : code === "EACCES" || code === "EPERM" || code === "EROFS"
             ? `is not writable (${code})`
             : `cannot be written (${code ?? (e as Error).message})`;
-    throw new RkeToolsError(ErrorCode.Io, `Cannot save snapshot ${name}: backup folder ${backupDir} ${why}`, { cause: e });
+    throw new RkeToolsError(ErrorCode.Io, `Cannot save snapshot ${name}: backup folder ${backupDir} ${why}`, { cause: e, operation: `save snapshot ${name}` });
   }
-  if (!lock) throw new RkeToolsError(ErrorCode.Busy, `Cannot save snapshot ${name}: another save of this name is running on ${backupDir}`);
+  if (!lock) throw new RkeToolsError(ErrorCode.Busy, `Cannot save snapshot ${name}: another save of this name is running on ${backupDir}`, { operation: `save snapshot ${name}` });
   return lock;
 }
