@@ -41,6 +41,15 @@ export interface BackupOptions {
   progress?: ProgressPolicy;
 }
 
+/** What both save modes pass: the settings' retry and progress pace, the caller's signal, log and deflater. */
+export function backupOptionsFor(
+  settings: { retry: RetryPolicy; progress?: ProgressPolicy },
+  opts: { signal?: AbortSignal; log: Logger; deflater?: Deflater; upload?: unknown },
+): BackupOptions {
+  // The archive is hashed as it is written only when it will be uploaded (the upload stores the digest).
+  return { signal: opts.signal, log: opts.log, retry: settings.retry, deflater: opts.deflater, hashArchive: opts.upload !== undefined, progress: settings.progress };
+}
+
 export interface BackupResult extends ArchiveResult {
   /** The state file RKE left that went into the archive (the caller removes it). */
   statePath?: string;

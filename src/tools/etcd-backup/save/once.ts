@@ -6,7 +6,7 @@ import { basename } from "node:path";
 import type { Deflater } from "../../../archive/deflate.ts";
 import { durationToMs } from "../../../time/duration.ts";
 import { GoDuration, type Logger } from "../../../log/logger.ts";
-import { backupWithRetries, type BackupResult } from "./attempt.ts";
+import { backupOptionsFor, backupWithRetries, type BackupResult } from "./attempt.ts";
 import { cleanNamedBackups } from "./named-retention.ts";
 import type { SaveSettings } from "./settings.ts";
 import { removeStateFile } from "./statefile.ts";
@@ -41,14 +41,7 @@ export async function saveOnce(name: string, settings: SaveSettings, opts: SaveO
       state: { kubernetesDir: settings.paths.kubernetes },
       format: settings.archiveFormat,
     };
-    const res = await backupWithRetries(name, target, {
-      signal,
-      log,
-      retry: settings.retry,
-      deflater: opts.deflater,
-      hashArchive: opts.upload !== undefined,
-      progress: settings.progress,
-    });
+    const res = await backupWithRetries(name, target, backupOptionsFor(settings, opts));
     await removeStateFile(res.statePath, log);
     log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
     if (opts.upload) await opts.upload.upload(res.zipPath, name, { signal, log, sha256: res.archiveSha256, format: settings.archiveFormat });
