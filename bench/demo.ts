@@ -122,20 +122,23 @@ async function main(): Promise<void> {
       say("• S3 round trip skipped: no S3 gateway running (test/support/s3/start.sh starts one)");
     } else {
       const bucket = `demo-${Date.now()}`;
-      spawnSync("curl", [
-        "-s",
-        "-X",
-        "PUT",
-        "--cacert",
-        s3.S3_CA_FILE!,
-        "--aws-sigv4",
-        `aws:amz:${s3.S3_REGION}:s3`,
-        "--user",
-        `${s3.S3_ACCESS_KEY}:${s3.S3_SECRET_KEY}`,
-        "-H",
-        "x-amz-content-sha256: UNSIGNED-PAYLOAD",
-        `${s3.S3_ENDPOINT}/${bucket}`,
-      ]);
+      // The demo's own bucket, made and removed with curl's SigV4 (the gateway's settings from s3.env).
+      const bucketCall = (method: "PUT" | "DELETE") =>
+        spawnSync("curl", [
+          "-s",
+          "-X",
+          method,
+          "--cacert",
+          s3.S3_CA_FILE!,
+          "--aws-sigv4",
+          `aws:amz:${s3.S3_REGION}:s3`,
+          "--user",
+          `${s3.S3_ACCESS_KEY}:${s3.S3_SECRET_KEY}`,
+          "-H",
+          "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+          `${s3.S3_ENDPOINT}/${bucket}`,
+        ]);
+      bucketCall("PUT");
       const s3env = {
         S3_BACKUP: "true",
         S3_ENDPOINT: s3.S3_ENDPOINT!.replace(/^https:\/\//, ""),
@@ -152,20 +155,7 @@ async function main(): Promise<void> {
       await step("download --s3-backup on the second node", () => tool("rke-etcd-backup", ["etcd-backup", "download", "--name", `${name}-s3`], { ...node2, ...s3env }));
       await step("delete --s3-backup (local and S3)", () => tool("rke-etcd-backup", ["etcd-backup", "delete", "--name", `${name}-s3`, "--s3-backup"], { ...node2, ...s3env }));
       // The demo's bucket is empty again after the delete; remove it so that nothing is left behind.
-      spawnSync("curl", [
-        "-s",
-        "-X",
-        "DELETE",
-        "--cacert",
-        s3.S3_CA_FILE!,
-        "--aws-sigv4",
-        `aws:amz:${s3.S3_REGION}:s3`,
-        "--user",
-        `${s3.S3_ACCESS_KEY}:${s3.S3_SECRET_KEY}`,
-        "-H",
-        "x-amz-content-sha256: UNSIGNED-PAYLOAD",
-        `${s3.S3_ENDPOINT}/${bucket}`,
-      ]);
+      bucketCall("DELETE");
     }
     say("demo finished: every step ok");
   } finally {
