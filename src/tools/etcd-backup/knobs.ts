@@ -5,6 +5,7 @@
 import { ARCHIVE_FORMATS, DEFAULT_ARCHIVE_FORMAT } from "../../archive/format.ts";
 import { parseDeflaterSpec } from "../../archive/deflate.ts";
 import { knob } from "../../env/knob.ts";
+import { PROGRESS_INTERVAL_MS } from "../../log/progress.ts";
 import { goDurationMs, list, oneOf, port } from "../../env/parse.ts";
 
 export const ARCHIVE_FORMAT = knob({
@@ -22,7 +23,7 @@ export const PROGRESS_INTERVAL = knob({
   audience: "operator",
   readBy: "rke-etcd-backup",
   shows: "`10s`",
-  fallback: 10_000 as number,
+  fallback: PROGRESS_INTERVAL_MS,
   parse: goDurationMs,
   describe: "pace of the progress lines of long transfers (Go duration; `0` turns them off)",
 });
