@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { sha256File } from "../src/s3/sha256.ts";
-import { createBucket, gateway, removeBucket } from "../test/support/s3.ts";
+import { createBucket, gateway, removeBucket, sigv4CurlArgs } from "../test/support/s3.ts";
 import { median, mib } from "./lib.ts";
 import type { Bench } from "./run.ts";
 
@@ -33,20 +33,7 @@ function timed(cmd: string[], env: Record<string, string | undefined> = process.
 }
 
 function curl(g: ReturnType<typeof gateway>, args: string[]): string[] {
-  return [
-    "curl",
-    "-sS",
-    "-f",
-    "--cacert",
-    g.caFile,
-    "--aws-sigv4",
-    `aws:amz:${g.region}:s3`,
-    "--user",
-    `${g.accessKey}:${g.secretKey}`,
-    "-H",
-    "x-amz-content-sha256: UNSIGNED-PAYLOAD",
-    ...args,
-  ];
+  return ["curl", "-sS", "-f", ...sigv4CurlArgs(g), ...args];
 }
 
 const bench: Bench = {

@@ -80,28 +80,15 @@ export interface CurlResult {
   headers: string;
 }
 
+/** curl's arguments that sign a request for the gateway with SigV4 (the secret may be replaced, to test a wrong one). */
+export function sigv4CurlArgs(g: ReturnType<typeof gateway> = gateway(), secret = g.secretKey): string[] {
+  return ["--cacert", g.caFile, "--aws-sigv4", `aws:amz:${g.region}:s3`, "--user", `${g.accessKey}:${secret}`, "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD"];
+}
+
 /** A SigV4-signed request with curl (query parameters must be given sorted and encoded). */
 export function s3curl(method: string, path: string, opts: { body?: string; file?: string; headers?: string[]; secret?: string } = {}): CurlResult {
   const g = gateway();
-  const args = [
-    "-sS",
-    "--cacert",
-    g.caFile,
-    "--aws-sigv4",
-    `aws:amz:${g.region}:s3`,
-    "--user",
-    `${g.accessKey}:${opts.secret ?? g.secretKey}`,
-    "-H",
-    "x-amz-content-sha256: UNSIGNED-PAYLOAD",
-    "-X",
-    method,
-    "-D",
-    "-",
-    "-o",
-    "-",
-    "-w",
-    "\n%{http_code}",
-  ];
+  const args = ["-sS", ...sigv4CurlArgs(g, opts.secret ?? g.secretKey), "-X", method, "-D", "-", "-o", "-", "-w", "\n%{http_code}"];
   for (const h of opts.headers ?? []) args.push("-H", h);
   if (opts.body !== undefined) args.push("--data-binary", opts.body);
   if (opts.file) args.push("-T", opts.file);
@@ -154,26 +141,7 @@ export function headObject(bucket: string, key: string): { status: number; heade
 
 export function getObject(bucket: string, key: string, out: string): number {
   const g = gateway();
-  const r = spawnSync(
-    "curl",
-    [
-      "-sS",
-      "--cacert",
-      g.caFile,
-      "--aws-sigv4",
-      `aws:amz:${g.region}:s3`,
-      "--user",
-      `${g.accessKey}:${g.secretKey}`,
-      "-H",
-      "x-amz-content-sha256: UNSIGNED-PAYLOAD",
-      "-o",
-      out,
-      "-w",
-      "%{http_code}",
-      `${g.url}/${bucket}/${enc(key)}`,
-    ],
-    { encoding: "utf8" },
-  );
+  const r = spawnSync("curl", ["-sS", ...sigv4CurlArgs(g), "-o", out, "-w", "%{http_code}", `${g.url}/${bucket}/${enc(key)}`], { encoding: "utf8" });
   return Number(r.stdout);
 }
 
