@@ -12,7 +12,7 @@ const SRC = join(import.meta.dir, "..", "src");
 /** Floors, bottom up: a file may import its own floor and those below. */
 const FLOORS: string[][] = [
   ["errors.ts", "version.ts", "time", "env"],
-  ["log", "fs", "retry", "tls", "sys"],
+  ["log", "fs", "retry", "tls", "sys", "net"],
   ["etcd", "archive", "bbolt", "cli"],
   ["s3", "kube"],
   ["snapshot"],
