@@ -8,10 +8,10 @@ import { Readable, type Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import tarStream from "tar-stream";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.ts";
+import type { ByteSink } from "../fs/sink.ts";
 import { abortError } from "../retry/policy.ts";
 import { EntryCensus, MAX_SNAPSHOT_BYTES, sameEntryName } from "./limits.ts";
 import { createDecompressor, type TarCompression } from "./tar-compression.ts";
-import type { ArchiveSink } from "./tar-writer.ts";
 
 export interface TarEntryHeader {
   name: string;
@@ -89,7 +89,7 @@ export async function readTar(source: AsyncIterable<Uint8Array>, opts: ReadTarOp
  * Streams the entry named `entryName` into `sink` and reads the rest of the archive; returns its
  * header, or undefined when the archive has no such entry. Commit the sink only after this returns.
  */
-export async function extractTarEntry(source: AsyncIterable<Uint8Array>, entryName: string, sink: ArchiveSink, opts: ReadTarOptions): Promise<TarEntryHeader | undefined> {
+export async function extractTarEntry(source: AsyncIterable<Uint8Array>, entryName: string, sink: ByteSink, opts: ReadTarOptions): Promise<TarEntryHeader | undefined> {
   let found: TarEntryHeader | undefined;
   await readTar(source, opts, async (header, body) => {
     if (found || !sameEntryName(header.name, entryName)) return;

@@ -13,11 +13,8 @@ import { pipeline } from "node:stream/promises";
 import { Writable } from "node:stream";
 import tarStream from "tar-stream";
 import { ErrorCode, RkeToolsError, messageOf } from "../errors.ts";
+import type { ByteSink } from "../fs/sink.ts";
 import { createCompressor, type TarCompression } from "./tar-compression.ts";
-
-export interface ArchiveSink {
-  write(chunk: Uint8Array): Promise<void>;
-}
 
 /** Largest size the 11 octal digits of a ustar header hold. */
 export const USTAR_MAX_SIZE = 0o77777777777;
@@ -50,14 +47,14 @@ export class TarWriter {
   private finished = false;
 
   constructor(
-    sink: ArchiveSink,
+    sink: ByteSink,
     private readonly opts: TarWriterOptions,
   ) {
     const out = new Writable({
       highWaterMark: 1024 * 1024,
       write: (chunk: Uint8Array, _enc, cb) => {
         this.written += chunk.byteLength;
-        sink.write(chunk).then(() => cb(), cb);
+        (async () => sink.write(chunk))().then(() => cb(), cb); // a sink may answer at once or later
       },
     });
     const c = opts.compression;

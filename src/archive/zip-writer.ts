@@ -5,11 +5,8 @@
  */
 import zlib from "node:zlib";
 import { centralHeader, dataDescriptor, endRecords, flagsFor, localHeader, type EntryRecord } from "./zip-records.ts";
+import type { ByteSink } from "../fs/sink.ts";
 import { streamDeflater, type Deflater } from "./deflate.ts";
-
-export interface ZipSink {
-  write(chunk: Uint8Array): Promise<void>;
-}
 
 const FLUSH_AT = 1024 * 1024;
 
@@ -34,7 +31,7 @@ export class ZipWriter {
   private finished = false;
 
   constructor(
-    private readonly sink: ZipSink,
+    private readonly sink: ByteSink,
     opts: ZipWriterOptions = {},
   ) {
     this.deflater = opts.deflater ?? streamDeflater();

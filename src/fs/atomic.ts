@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { constants, fstatSync, promises as fsp, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { ErrorCode, RkeToolsError } from "../errors.ts";
+import type { ByteSink } from "./sink.ts";
 
 export const TEMP_MARKER = ".rke-tmp-";
 /** `.<name>.rke-tmp-lock`: a name lock (name-lock.ts), which may be held; cleanStaleTemps leaves it. */
@@ -32,7 +33,7 @@ export interface AtomicFileOptions {
 }
 
 /** A file being written under a temporary name; `commit()` makes it appear under its final name. */
-export class AtomicFile {
+export class AtomicFile implements ByteSink {
   private done = false;
   private earlySync?: Promise<void>;
   private earlySyncError?: unknown;

@@ -5,7 +5,8 @@
  */
 import type { ArchiveFormat } from "../archive/format.ts";
 import { compressionOf } from "../archive/tar-compression.ts";
-import { TarWriter, type ArchiveSink } from "../archive/tar-writer.ts";
+import { TarWriter } from "../archive/tar-writer.ts";
+import type { ByteSink } from "../fs/sink.ts";
 import { entryNames } from "./layout.ts";
 
 export interface SnapshotTarInput {
@@ -18,7 +19,7 @@ export interface SnapshotTarInput {
 
 /** Writes the whole archive into `sink`; returns its size in bytes. The caller commits the sink. */
 export async function writeSnapshotTar(
-  sink: ArchiveSink,
+  sink: ByteSink,
   format: Exclude<ArchiveFormat, "zip">,
   input: SnapshotTarInput,
   opts: { signal?: AbortSignal; level?: number } = {},

@@ -9,9 +9,10 @@ import { closeSync, openSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { checkBolt, type BoltCheck } from "../../../bbolt/check.ts";
 import { tempPathFor } from "../../../fs/atomic.ts";
+import type { ByteSink } from "../../../fs/sink.ts";
 import type { Check } from "./verify.ts";
 
-export class DatabaseCopy {
+export class DatabaseCopy implements ByteSink {
   private fd: number | undefined;
   /** Why the copy could not be made (a read-only or full folder): the database goes unchecked. */
   failure?: string;

@@ -10,16 +10,12 @@ import { readTar } from "../../../archive/tar-reader.ts";
 import { ZipReader } from "../../../archive/zip-reader.ts";
 import { pumpEntry } from "../../../archive/zip-reader-inflate.ts";
 import { openRegular } from "../../../fs/regular.ts";
+import type { ByteSink } from "../../../fs/sink.ts";
 
 export type StoredFormat = ArchiveFormat | "raw";
 
-/** Receives one entry's bytes; a chunk is valid only during the call. */
-export interface EntrySink {
-  write(chunk: Uint8Array): void | Promise<void>;
-}
-
 /** Per entry: a sink for its bytes, undefined to read it through unseen, or "stop" to end the walk. */
-export type EntryVisitor = (name: string, size: number) => EntrySink | undefined | "stop";
+export type EntryVisitor = (name: string, size: number) => ByteSink | undefined | "stop";
 
 export interface WalkOptions {
   signal?: AbortSignal;

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { openRegular } from "../../../fs/regular.ts";
+import type { ByteSink } from "../../../fs/sink.ts";
 
 export const TRAILER_SIZE = 32;
 
@@ -18,7 +19,7 @@ export interface TrailerResult {
   trailer: string;
 }
 
-export class TrailerCheck {
+export class TrailerCheck implements ByteSink {
   private readonly hash = createHash("sha256");
   private tail: Buffer = Buffer.alloc(0);
   private bytes = 0;

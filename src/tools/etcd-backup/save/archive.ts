@@ -14,6 +14,7 @@ import { MAX_STATE_BYTES } from "../../../archive/limits.ts";
 import { ZipWriter } from "../../../archive/zip-writer.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import { AtomicFile } from "../../../fs/atomic.ts";
+import type { ByteSink } from "../../../fs/sink.ts";
 import type { SnapshotInfo } from "../../../etcd/snapshot.ts";
 import type { Logger } from "../../../log/logger.ts";
 import { archivePath, snapshotEntryName, stateEntryName, stateFilePath } from "../../../snapshot/layout.ts";
@@ -38,7 +39,7 @@ export interface ArchiveResult {
  * etcd streams instead of all at commit (a 340 MB zip took ~0.6 s to fsync at the end here), and
  * hashed when asked, so that the upload need not read the file again.
  */
-function archiveSink(file: AtomicFile, hashing: boolean): { write(chunk: Uint8Array): Promise<void>; digest(): string | undefined } {
+function archiveSink(file: AtomicFile, hashing: boolean): ByteSink & { digest(): string | undefined } {
   const hash = hashing ? createHash("sha256") : undefined;
   return {
     async write(chunk) {
