@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { extractArchiveEntry } from "../../src/snapshot/extract.ts";
+import { openSnapshotArchive } from "../../src/snapshot/archive.ts";
 import { writeTarFile, sha256 } from "../archive/tar-helpers.ts";
 import { lastLine, runTool } from "../support/bin.ts";
 import { describeWith, hasCommand } from "../support/components.ts";
@@ -49,7 +49,7 @@ describeWith([...etcdComponents, hasCommand("python3", "apt-get install python3"
       // What the other readers make of the same file.
       expect((await tool("verify", b)).code).toBe(0);
       const extracted = join(dirs.root, `${b}.db`);
-      expect((await extractArchiveEntry(tar, "snapshot", b, extracted)).entry).toBe(`${prefix}backup/a`);
+      expect((await (await openSnapshotArchive(tar)).extract("snapshot", b, extracted)).entry).toBe(`${prefix}backup/a`);
 
       const c = await tool("convert", b);
       expect(c.code).toBe(0);

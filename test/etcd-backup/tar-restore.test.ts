@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ArchiveFormat } from "../../src/archive/format.ts";
-import { writeSnapshotTar } from "../../src/snapshot/tar-archive.ts";
+import { createSnapshotArchive } from "../../src/snapshot/archive.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
 import { writeTarFile } from "../archive/tar-helpers.ts";
 import { writeGoZip } from "../support/go-zip.ts";
@@ -24,7 +24,7 @@ const tool = (cmd: string, ...args: string[]) => runTool("rke-etcd-backup", ["et
 async function makeTar(file: string, format: Exclude<ArchiveFormat, "zip">, name: string, withState = true): Promise<string> {
   const path = join(d.backup, file);
   const f = await AtomicFile.create(path);
-  await writeSnapshotTar(f, format, {
+  await createSnapshotArchive(f, format, {
     name,
     snapshot: (async function* () {
       yield snapshot;
@@ -50,7 +50,7 @@ describe("serve's extraction logs its progress (interval shortened)", () => {
       if (format === "zip") await writeGoZip(path, [{ name: `/backup/${name}`, data: big }]);
       else {
         const f = await AtomicFile.create(path);
-        await writeSnapshotTar(f, format, {
+        await createSnapshotArchive(f, format, {
           name,
           snapshot: (async function* () {
             yield big;

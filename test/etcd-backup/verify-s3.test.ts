@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ArchiveFormat } from "../../src/archive/format.ts";
-import { writeSnapshotTar } from "../../src/snapshot/tar-archive.ts";
+import { createSnapshotArchive } from "../../src/snapshot/archive.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
 import { createS3Client } from "../../src/s3/client.ts";
 import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
@@ -31,7 +31,7 @@ const STATE = Buffer.from('{"desiredState":{},"currentState":{}}');
 
 async function makeTar(path: string, format: Exclude<ArchiveFormat, "zip">, name: string, data: Buffer): Promise<void> {
   const file = await AtomicFile.create(path);
-  await writeSnapshotTar(file, format, {
+  await createSnapshotArchive(file, format, {
     name,
     snapshot: (async function* () {
       yield data;

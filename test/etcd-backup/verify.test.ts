@@ -9,7 +9,7 @@ import { copyFileSync, readdirSync, readFileSync, statSync, truncateSync, writeF
 import { join } from "node:path";
 import type { ArchiveFormat } from "../../src/archive/format.ts";
 import { snapshotEntryName, stateEntryName } from "../../src/snapshot/layout.ts";
-import { writeSnapshotTar } from "../../src/snapshot/tar-archive.ts";
+import { createSnapshotArchive } from "../../src/snapshot/archive.ts";
 import { ZipWriter } from "../../src/archive/zip-writer.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
 import { writeTarFile } from "../archive/tar-helpers.ts";
@@ -29,7 +29,7 @@ async function makeTar(path: string, format: Exclude<ArchiveFormat, "zip">, name
   async function* chunks() {
     for (let o = 0; o < data.byteLength; o += 100_000) yield data.subarray(o, o + 100_000);
   }
-  await writeSnapshotTar(file, format, { name, snapshot: chunks(), snapshotSize: () => data.byteLength, state: state && { data: state, mode: 0o400 } });
+  await createSnapshotArchive(file, format, { name, snapshot: chunks(), snapshotSize: () => data.byteLength, state: state && { data: state, mode: 0o400 } });
   await file.commit();
 }
 

@@ -14,8 +14,7 @@ import { ZipWriter } from "../../src/archive/zip-writer.ts";
 import { ErrorCode, isRkeToolsError } from "../../src/errors.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
 import { chooseEntry, entryChoice } from "../../src/snapshot/entries.ts";
-import { extractArchiveEntry } from "../../src/snapshot/extract.ts";
-import { writeSnapshotTar } from "../../src/snapshot/tar-archive.ts";
+import { createSnapshotArchive, openSnapshotArchive } from "../../src/snapshot/archive.ts";
 import { carriesState } from "../../src/tools/etcd-backup/inspect/list.ts";
 import { verifySnapshotFile } from "../../src/tools/etcd-backup/inspect/verify.ts";
 import { writeGoZip } from "../support/go-zip.ts";
@@ -50,7 +49,7 @@ async function archive(file: string, format: ArchiveFormat, inside: string): Pro
     await zip.add(`/etc/kubernetes/${inside}.rkestate`, 0o400, state);
     await zip.finish();
   } else {
-    await writeSnapshotTar(f, format, {
+    await createSnapshotArchive(f, format, {
       name: inside,
       snapshot: (async function* () {
         yield snap;
@@ -119,10 +118,10 @@ describe("every reader agrees on a renamed archive (#19 item 12)", () => {
   for (const format of ["zip", "tar.gz", "tar.zst"] as const) {
     test(`${format}: extract, verify and list all take the entry that stands in`, async () => {
       const path = await archive(`new.${format}`, format, "old");
-      const out = await extractArchiveEntry(path, "snapshot", "new", p(`new-${format}.db`));
+      const out = await (await openSnapshotArchive(path)).extract("snapshot", "new", p(`new-${format}.db`));
       expect(out.entry).toMatch(/^\/?backup\/old$/);
       expect(readFileSync(p(`new-${format}.db`)).equals(snap)).toBe(true);
-      const st = await extractArchiveEntry(path, "state", "new", p(`new-${format}.rkestate`));
+      const st = await (await openSnapshotArchive(path)).extract("state", "new", p(`new-${format}.rkestate`));
       expect(st.entry).toMatch(/^\/?etc\/kubernetes\/old\.rkestate$/);
 
       const report = await verifySnapshotFile(path, "new");
@@ -138,7 +137,7 @@ describe("every reader agrees on a renamed archive (#19 item 12)", () => {
 
     test(`${format}: an archive of the wanted name reads as before`, async () => {
       const path = await archive(`same.${format}`, format, "same");
-      expect((await extractArchiveEntry(path, "snapshot", "same", p(`same-${format}.db`))).entry).toMatch(/^\/?backup\/same$/);
+      expect((await (await openSnapshotArchive(path)).extract("snapshot", "same", p(`same-${format}.db`))).entry).toMatch(/^\/?backup\/same$/);
       const report = await verifySnapshotFile(path, "same");
       expect(report.checks.find((c) => c.check === "snapshot entry")).toMatchObject({ status: "ok" });
       expect(await carriesState(path, "same", format)).toBe(true);

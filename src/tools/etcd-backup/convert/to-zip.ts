@@ -15,7 +15,8 @@ import { AtomicFile, cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Logger } from "../../../log/logger.ts";
 import { chooseEntry, standInWarning, type EntryKind } from "../../../snapshot/entries.ts";
 import { archiveFileName, archivePath, entryNames } from "../../../snapshot/layout.ts";
-import { formatOfHead, verifySnapshotFile, type VerifyReport } from "../inspect/verify.ts";
+import { formatOfHead } from "../../../snapshot/archive.ts";
+import { verifySnapshotFile, type VerifyReport } from "../inspect/verify.ts";
 
 export interface ConvertResult {
   source: string;

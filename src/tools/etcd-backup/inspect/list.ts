@@ -2,17 +2,14 @@
  * `list`: the snapshots in the backup folder (and, from the command, in S3), one record each:
  * name, format, size, time, whether a state file is inside, and the SHA-256 stored with it.
  * Listing reads only what it must: the magic bytes, and for tar the first header (our tar
- * archives put the state file first, snapshot/tar-archive.ts); a zip's central directory.
+ * archives put the state file first, snapshot/tar-archive.ts, read through snapshot/archive.ts); a zip's central directory.
  */
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { readHead } from "../../../archive/format.ts";
 import { isTempName } from "../../../fs/atomic.ts";
-import { chooseEntry } from "../../../snapshot/entries.ts";
-import { leadingEntryNames } from "../../../snapshot/probe.ts";
+import { formatOfHead, openSnapshotArchive, snapshotNameOf, type StoredFormat } from "../../../snapshot/archive.ts";
 import { NOT_SNAPSHOTS, parseArchiveFileName } from "../../../snapshot/layout.ts";
-import type { StoredFormat } from "./entries.ts";
-import { formatOfHead } from "./verify.ts";
 
 export interface SnapshotRecord {
   location: "local" | "s3";
@@ -37,10 +34,9 @@ export async function listLocal(backupDir: string, opts: { signal?: AbortSignal 
     const st = await fsp.stat(path).catch(() => undefined);
     if (!st) continue; // removed meanwhile
     const head = await readHead(path, 20).catch(() => new Uint8Array(0));
-    const byName = parseArchiveFileName(e.name);
-    const format = formatOfHead(head) ?? byName?.format;
+    const format = formatOfHead(head) ?? parseArchiveFileName(e.name)?.format;
     if (!format) continue; // neither an archive nor a raw snapshot
-    const name = format === "raw" ? e.name : (byName?.name ?? e.name);
+    const name = snapshotNameOf(e.name, format);
     const stateFile = await carriesState(path, name, format, opts.signal);
     records.push({ location: "local", name, format, path, size: st.size, time: st.mtime, stateFile });
   }
@@ -57,9 +53,8 @@ export function sortRecords(records: SnapshotRecord[]): SnapshotRecord[] {
  * verify reads everything); undefined when the archive cannot be read that far.
  */
 export async function carriesState(path: string, name: string, format: StoredFormat, signal?: AbortSignal): Promise<boolean | undefined> {
-  if (format === "raw") return false;
   try {
-    return chooseEntry(await leadingEntryNames(path, format, { signal }), "state", name, format) !== undefined;
+    return (await (await openSnapshotArchive(path, format)).findEntry("state", name, { signal })) !== undefined;
   } catch {
     return undefined;
   }

@@ -12,7 +12,7 @@ import { candidateOf, chooseEntry } from "../../../snapshot/entries.ts";
 import { parseArchiveFileName } from "../../../snapshot/layout.ts";
 import type { SnapshotRecord } from "./list.ts";
 import { sortRecords } from "./list.ts";
-import { formatOfHead } from "./verify.ts";
+import { formatOfHead, snapshotNameOf } from "../../../snapshot/archive.ts";
 
 /** Enough of a tar archive's start to hold its first header(s): ours put the state file first. */
 const HEAD_BYTES = 64 * 1024;
@@ -24,11 +24,10 @@ export async function listS3(client: S3Client, opts: { signal?: AbortSignal } = 
   for await (const obj of client.list(prefix, { signal: opts.signal })) {
     const file = obj.key.slice(prefix.length);
     if (file === "" || file.includes("/")) continue;
-    const byName = parseArchiveFileName(file);
     const head = await rangeGet(client, obj.key, HEAD_BYTES, opts.signal);
-    const format = formatOfHead(head) ?? byName?.format;
+    const format = formatOfHead(head) ?? parseArchiveFileName(file)?.format;
     if (!format) continue; // not a snapshot
-    const name = format === "raw" ? file : (byName?.name ?? file);
+    const name = snapshotNameOf(file, format);
     const meta = await client.headObject(obj.key, { signal: opts.signal });
     records.push({
       location: "s3",

@@ -6,14 +6,14 @@
  */
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
-import { formatFromMagic, readHead } from "../../../archive/format.ts";
+import { readHead } from "../../../archive/format.ts";
 import { MAX_STATE_BYTES } from "../../../archive/limits.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import { checkBolt, type BoltCheck } from "../../../bbolt/check.ts";
 import { DatabaseCopy, databaseChecks } from "./database.ts";
 import { candidateOf, chooseEntry } from "../../../snapshot/entries.ts";
 import { entryNames, parseArchiveFileName } from "../../../snapshot/layout.ts";
-import { walkEntries, type StoredFormat } from "./entries.ts";
+import { formatOfHead, openSnapshotArchive, type StoredFormat } from "../../../snapshot/archive.ts";
 import { stateChecks, summarizeState, type StateSummary } from "./state-file.ts";
 import { TrailerCheck } from "./trailer.ts";
 import type { Logger } from "../../../log/logger.ts";
@@ -50,15 +50,6 @@ export interface VerifyOptions {
   stored?: { sha256: string; from: string };
   /** Progress lines while the archive is read; none when undefined. */
   progress?: { log: Logger; policy: ProgressPolicy };
-}
-
-/** bbolt's meta page magic, 0xED0CDAED little-endian after the 16-byte page header. */
-const BOLT_MAGIC = [0xed, 0xda, 0x0c, 0xed];
-
-export function formatOfHead(head: Uint8Array): StoredFormat | undefined {
-  const f = formatFromMagic(head);
-  if (f) return f;
-  return BOLT_MAGIC.every((b, i) => head[16 + i] === b) ? "raw" : undefined;
 }
 
 export async function verifySnapshotFile(path: string, name: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
@@ -109,36 +100,37 @@ async function readChecks(path: string, name: string, format: StoredFormat, repo
   const p = opts.progress;
   const progress = p && Progress.start({ log: p.log, msg: "Verifying snapshot", fields: { name, file: basename(path) }, total: statSync(path).size, policy: p.policy });
   try {
-    const integrity = await walkEntries(
-      path,
-      format,
-      (entry) => {
-        if (format === "raw") {
-          const trailer = new TrailerCheck();
-          trailers.set(basename(path), { trailer });
-          return trailer; // read by position where it is
-        }
-        seen.push(entry);
-        if (!trailers.has(entry) && (entry === names.snapshot || candidateOf("snapshot", entry) !== undefined)) {
-          const [trailer, db] = [new TrailerCheck(), new DatabaseCopy(path)];
-          onCopy(db);
-          trailers.set(entry, { trailer, copy: db });
-          return { write: (c) => (trailer.write(c), db.write(c)) };
-        }
-        if (!states.has(entry) && (entry === names.state || candidateOf("state", entry) !== undefined)) {
-          const s = { size: 0, parts: [] as Buffer[] };
-          states.set(entry, s);
-          return {
-            write: (c) => {
-              s.size += c.byteLength;
-              if (s.size <= MAX_STATE_BYTES) s.parts.push(Buffer.from(c));
-            },
-          };
-        }
-        return undefined; // read through all the same: its checks count too
-      },
-      { signal: opts.signal, onArchiveBytes: (c) => (archiveHash.update(c), progress?.add(c.byteLength)) },
-    ).finally(() => progress?.stop());
+    const archive = await openSnapshotArchive(path, format);
+    const integrity = await archive
+      .walk(
+        (entry) => {
+          if (format === "raw") {
+            const trailer = new TrailerCheck();
+            trailers.set(basename(path), { trailer });
+            return trailer; // read by position where it is
+          }
+          seen.push(entry);
+          if (!trailers.has(entry) && (entry === names.snapshot || candidateOf("snapshot", entry) !== undefined)) {
+            const [trailer, db] = [new TrailerCheck(), new DatabaseCopy(path)];
+            onCopy(db);
+            trailers.set(entry, { trailer, copy: db });
+            return { write: (c) => (trailer.write(c), db.write(c)) };
+          }
+          if (!states.has(entry) && (entry === names.state || candidateOf("state", entry) !== undefined)) {
+            const s = { size: 0, parts: [] as Buffer[] };
+            states.set(entry, s);
+            return {
+              write: (c) => {
+                s.size += c.byteLength;
+                if (s.size <= MAX_STATE_BYTES) s.parts.push(Buffer.from(c));
+              },
+            };
+          }
+          return undefined; // read through all the same: its checks count too
+        },
+        { signal: opts.signal, onArchiveBytes: (c) => (archiveHash.update(c), progress?.add(c.byteLength)) },
+      )
+      .finally(() => progress?.stop());
     if (format === "raw") {
       snapshot = { entry: basename(path), trailer: trailers.get(basename(path))!.trailer.result() };
     } else {

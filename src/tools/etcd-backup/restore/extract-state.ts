@@ -6,7 +6,7 @@
  */
 import { statSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { extractArchiveEntry } from "../../../snapshot/extract.ts";
+import { openSnapshotArchive } from "../../../snapshot/archive.ts";
 import { MAX_STATE_BYTES } from "../../../archive/limits.ts";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../errors.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
@@ -33,7 +33,8 @@ export async function extractStateFile(name: string, opts: ExtractStateOptions):
   assertExists(zip);
   await cleanStaleTemps(dirname(dest), { of: basename(dest) }); // left by a killed run
   try {
-    await extractArchiveEntry(zip, "state", name, dest, { signal: opts.signal, log: opts.log ?? silentLogger, maxBytes: MAX_STATE_BYTES });
+    const archive = await openSnapshotArchive(zip);
+    await archive.extract("state", name, dest, { signal: opts.signal, log: opts.log ?? silentLogger, maxBytes: MAX_STATE_BYTES });
   } catch (e) {
     if (isRkeToolsError(e, ErrorCode.Aborted)) throw e;
     const code = isRkeToolsError(e) ? e.code : ErrorCode.Io;

@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { basename } from "node:path";
-import { extractArchiveEntry } from "../../../snapshot/extract.ts";
+import { openSnapshotArchive } from "../../../snapshot/archive.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
@@ -33,7 +33,8 @@ export async function prepareSnapshot(name: string, opts: PrepareOptions): Promi
     let total: number | undefined; // the entry's size, known once its header is read
     const progress = opts.progress && Progress.start({ log, msg: "Extracting snapshot", fields: { name }, total: () => total, policy: opts.progress });
     try {
-      await extractArchiveEntry(zip, "snapshot", name, file, { signal: opts.signal, log, onSize: (n) => (total = n), onBytes: (n) => progress?.add(n) });
+      const archive = await openSnapshotArchive(zip);
+      await archive.extract("snapshot", name, file, { signal: opts.signal, log, onSize: (n) => (total = n), onBytes: (n) => progress?.add(n) });
     } finally {
       progress?.stop();
     }

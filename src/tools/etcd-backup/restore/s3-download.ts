@@ -5,7 +5,7 @@
  * both files stay, as the original leaves them. src/s3 is loaded only here.
  */
 import { basename } from "node:path";
-import { extractArchiveEntry } from "../../../snapshot/extract.ts";
+import { openSnapshotArchive } from "../../../snapshot/archive.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Paths } from "../../../fs/paths.ts";
@@ -29,7 +29,8 @@ export async function s3Download(
   log.info(`Decompressing etcd snapshot file [${basename(file)}]`);
   await cleanStaleTemps(paths.backup, { of: basename(dest) }); // left by a killed run; they also hold disk space
   try {
-    await extractArchiveEntry(file, "snapshot", name, dest, { signal, log }); // zip or tar, by its magic bytes
+    const archive = await openSnapshotArchive(file);
+    await archive.extract("snapshot", name, dest, { signal, log }); // zip or tar, by its magic bytes
   } catch (e) {
     if (e instanceof RkeToolsError && e.code === ErrorCode.Aborted) throw e;
     throw new RkeToolsError(e instanceof RkeToolsError ? e.code : ErrorCode.Archive, `Unable to decompress [${file}] to [${dest}]: ${messageOf(e)}`, { cause: e });

@@ -1,7 +1,7 @@
 /**
- * One snapshot into `/backup/<name>.zip`: etcd's verified stream deflated straight into a
- * temporary file (0600 from the first byte), the state entry appended when there is one, then
- * fsync and rename. On any failure — etcd, hash, disk — the temporary file is removed and nothing
+ * One snapshot into `/backup/<name>.zip` (or the `--archive-format` asked for): etcd's verified
+ * stream compressed straight into a temporary file (0600 from the first byte) through the archive
+ * face (snapshot/archive.ts), with the state entry when there is one, then fsync and rename. On any failure — etcd, hash, disk — the temporary file is removed and nothing
  * appears under the final name; the raw snapshot never touches the disk.
  */
 import { createHash } from "node:crypto";
@@ -9,15 +9,14 @@ import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import type { Deflater } from "../../../archive/deflate.ts";
 import type { ArchiveFormat } from "../../../archive/format.ts";
-import { writeSnapshotTar } from "../../../snapshot/tar-archive.ts";
 import { MAX_STATE_BYTES } from "../../../archive/limits.ts";
-import { ZipWriter } from "../../../archive/zip-writer.ts";
-import { ErrorCode, RkeToolsError } from "../../../errors.ts";
+import { ErrorCode } from "../../../errors.ts";
 import { AtomicFile } from "../../../fs/atomic.ts";
 import type { ByteSink } from "../../../fs/sink.ts";
 import type { SnapshotInfo } from "../../../etcd/snapshot.ts";
 import type { Logger } from "../../../log/logger.ts";
-import { archivePath, snapshotEntryName, stateEntryName, stateFilePath } from "../../../snapshot/layout.ts";
+import { ArchiveError, createSnapshotArchive } from "../../../snapshot/archive.ts";
+import { archivePath, stateFilePath } from "../../../snapshot/layout.ts";
 
 /** The state entry's bytes and mode; `path` is the file they were read from (`save --once` removes it). */
 export interface StateFile {
@@ -49,11 +48,6 @@ function archiveSink(file: AtomicFile, hashing: boolean): ByteSink & { digest():
     },
     digest: () => hash?.digest("hex"),
   };
-}
-
-/** Thrown for failures on our side of the pipe (disk, folder), so the caller can tell them from etcd's. */
-export class ArchiveError extends RkeToolsError {
-  override readonly name = "ArchiveError";
 }
 
 /** Refuses early what would fail only after a whole snapshot: a directory where the zip goes. */
@@ -152,29 +146,18 @@ export async function writeArchive(
   input: { name: string; snapshot: AsyncIterable<Uint8Array>; info: Partial<SnapshotInfo>; state?: StateFile; format?: ArchiveFormat },
   opts: WriteArchiveOptions = {},
 ): Promise<ArchiveResult> {
-  const file = await AtomicFile.create(zipPath).catch((e) => {
-    throw new ArchiveError(ErrorCode.Io, (e as Error).message, { cause: e });
-  });
+  const file = await AtomicFile.create(zipPath); // its errors name zipPath, not the temporary file
   try {
-    const format = input.format ?? "zip";
     const sink = archiveSink(file, opts.hashArchive ?? false);
-    let zipBytes: number;
-    if (format === "zip") {
-      const zip = new ZipWriter(sink, { deflater: opts.deflater });
-      await zip.add(snapshotEntryName(input.name), 0o600, input.snapshot);
-      opts.signal?.throwIfAborted();
-      if (input.state) await zip.add(stateEntryName(input.name), input.state.mode, input.state.data);
-      zipBytes = await zip.finish();
-    } else {
-      // tar needs the snapshot's size up front: etcd announces it with its first message.
-      const snapshotSize = () => input.info.expectedBytes;
-      zipBytes = await writeSnapshotTar(sink, format, { name: input.name, snapshot: input.snapshot, snapshotSize, state: input.state }, { signal: opts.signal });
-    }
+    // tar needs the snapshot's size up front: etcd announces it with its first message.
+    const snapshotSize = () => input.info.expectedBytes;
+    const archive = { name: input.name, snapshot: input.snapshot, snapshotSize, state: input.state };
+    const zipBytes = await createSnapshotArchive(sink, input.format ?? "zip", archive, { deflater: opts.deflater, signal: opts.signal });
     opts.signal?.throwIfAborted();
     await file.commit();
     return { zipPath, zipBytes, archiveSha256: sink.digest(), snapshot: input.info as SnapshotInfo };
   } catch (e) {
-    await file.abort(); // its errors name zipPath, not the temporary file (src/fs/atomic.ts)
+    await file.abort();
     throw e;
   }
 }
