@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:tls";
 import { join } from "node:path";
 import { lastLine, runTool } from "../support/bin.ts";
 import { ErrorCode, isRkeToolsError } from "../../src/errors.ts";
+import { localEndpoint } from "../../src/tools/etcd-backup/restore/endpoint.ts";
 import { peerDownload } from "../../src/tools/etcd-backup/restore/peer-download.ts";
 import { makePki, type Pki } from "../support/pki.ts";
 import { snapshotBytes, withTrailer } from "../faults/fixtures.ts";
@@ -112,6 +113,9 @@ describe("download --local-endpoint", () => {
       [["--name", name, "--local-endpoint", "127.0.0.1"], "cacert, cert and key are required"],
       [["--name", "../x", "--local-endpoint", "127.0.0.1", ...certs()], "contains '/'"],
       [["--name", name, "--local-endpoint", "127.0.0.1:x", ...certs()], "invalid --local-endpoint"],
+      // Were taken as bare IPv6 addresses (https://[a:b:c]:2379/…) before src/net/endpoint.ts.
+      [["--name", name, "--local-endpoint", "a:b:c", ...certs()], 'invalid --local-endpoint \\"a:b:c\\": give an address'],
+      [["--name", name, "--local-endpoint", "[::1]:x", ...certs()], 'invalid --local-endpoint \\"[::1]:x\\": the port is not a number'],
       [["--name", name, "--s3-backup"], "--s3-bucketName is empty"],
     ];
     for (const [args, text] of cases) {
@@ -179,7 +183,7 @@ describe("peerDownload (library): a peer that stops sending", () => {
   afterAll(() => server.close());
 
   const tls = () => ({ ca: pki.read(pki.ca), cert: pki.read(pki.node.cert), key: pki.read(pki.node.key) });
-  const endpoint = () => ({ host: "127.0.0.1", display: "127.0.0.1", port });
+  const endpoint = () => localEndpoint("127.0.0.1", port);
 
   test("gives up after the stall limit; nothing is left behind", async () => {
     const e = await peerDownload("stalled", { endpoint: endpoint(), tls: tls(), dest: join(dst.backup, "stalled"), stallMs: 1500 }).then(

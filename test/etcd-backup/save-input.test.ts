@@ -51,6 +51,8 @@ describeWith([hasCommand("openssl", "apt-get install openssl")], "save: bad inpu
     ["--endpoints bad port", () => ["--once", "--name", "x", ...certs, "--endpoints", "127.0.0.1:99999"], /invalid value \\"127\.0\.0\.1:99999\\" for flag --endpoints: bad port/],
     ["--endpoints IPv6 without brackets", () => ["--once", "--name", "x", ...certs, "--endpoints", "fd00::1:2379"], /an IPv6 address needs brackets/],
     ["--endpoints http://", () => ["--once", "--name", "x", ...certs, "--endpoints", "http://127.0.0.1:2379"], /scheme http is not supported/],
+    // Was taken as host "user", then dialled https://user@127.0.0.1:1 (userinfo): refused since src/net/endpoint.ts.
+    ["--endpoints with an @", () => ["--once", "--name", "x", ...certs, "--endpoints", "user@127.0.0.1:1"], /for flag --endpoints: missing or bad host/],
     ["--backup-retries negative", () => ["--once", "--name", "x", ...certs, "--backup-retries", "-1"], /--backup-retries: must not be negative/],
     ["--backup-retries not a number", () => ["--once", "--name", "x", ...certs, "--backup-retries", "two"], /backup-retries/],
     ["unknown flag", () => ["--once", "--bogus"], /flag provided but not defined: -bogus/],

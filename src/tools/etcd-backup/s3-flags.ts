@@ -5,6 +5,7 @@
  * (s3/credentials/chain.ts). The client itself is loaded only when a command connects.
  */
 import { ErrorCode, RkeToolsError } from "../../errors.ts";
+import { type EndpointProblem, parseEndpoint } from "../../net/endpoint.ts";
 import type { Logger } from "../../log/logger.ts";
 import { decodeIfBase64 } from "../../s3/base64.ts";
 import { loadEndpointCa } from "../../s3/ca.ts";
@@ -26,21 +27,23 @@ export interface S3Flags {
 }
 
 const DEFAULT_AWS_ENDPOINT = "s3.amazonaws.com";
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
 
 function badEndpoint(value: string, why: string): RkeToolsError {
   return new RkeToolsError(ErrorCode.InvalidInput, `invalid --s3-endpoint ${JSON.stringify(value)}: ${why}`);
 }
 
+/** host[:port] (S3Config keeps the text; the port only checked, the default is the scheme's). */
 export function validateEndpoint(value: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.includes("/")) {
-    // minio-go's wording, which the original prints.
-    throw badEndpoint(value, "Endpoint url cannot have fully qualified paths. Give host[:port]; HTTPS is always used unless --s3-plain-http is set");
-  }
-  const m = HOST.exec(value);
-  if (!m) throw badEndpoint(value, "expected host[:port]");
-  if (m[1] !== undefined && (Number(m[1]) < 1 || Number(m[1]) > 65535)) throw badEndpoint(value, "port out of range");
+  parseEndpoint(value, { defaultPort: 443, names: "dns", zone: false, invalid: (p) => badEndpoint(value, why(p)) });
   return value;
+}
+
+function why(p: EndpointProblem): string {
+  if (p.kind === "scheme" || (p.kind === "delimiter" && p.char === "/")) {
+    // minio-go's wording, which the original prints.
+    return "Endpoint url cannot have fully qualified paths. Give host[:port]; HTTPS is always used unless --s3-plain-http is set";
+  }
+  return p.kind === "port-range" ? "port out of range" : "expected host[:port]";
 }
 
 export function s3ConfigFromFlags(flags: S3Flags, env: Env, opts: { log?: Logger } = {}): S3Config {

@@ -2,7 +2,7 @@ import { defineGoCommand } from "../../../cli/command.ts";
 import { ErrorCode, RkeToolsError } from "../../../errors.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
-import { parseEndpoint } from "../restore/endpoint.ts";
+import { localEndpoint } from "../restore/endpoint.ts";
 import { requireName } from "../../../snapshot/name.ts";
 import { rawPath } from "../../../snapshot/layout.ts";
 import { peerDownload, peerUrl } from "../restore/peer-download.ts";
@@ -28,11 +28,12 @@ export default defineGoCommand({
     }
 
     if (!flags["local-endpoint"]) throw new RkeToolsError(ErrorCode.InvalidInput, "local-endpoint is required");
-    const endpoint = parseEndpoint(flags["local-endpoint"], readKnob(env, SERVE_PORT_KNOB) ?? SERVE_PORT);
+    // The original's checks first (name, endpoint, certs), then the endpoint's form, which it never checked.
     const tls = requireTls(flags);
+    const endpoint = localEndpoint(flags["local-endpoint"], readKnob(env, SERVE_PORT_KNOB) ?? SERVE_PORT);
     log.info(`Invoking downloading backup files: ${name}`);
     log.info(`Trying to download backup file from: ${peerUrl(endpoint, name)}`);
     await peerDownload(name, { endpoint, tls, dest: rawPath(pathsFrom(env).backup, name), signal, log, progress: progressPolicyFrom(env) });
-    log.info(`Successfully download ${name} from ${endpoint.display} `);
+    log.info(`Successfully download ${name} from ${endpoint.host} `);
   },
 });

@@ -18,7 +18,7 @@ import { Progress, type ProgressPolicy } from "../../../log/progress.ts";
 import { abortError } from "../../../retry/policy.ts";
 import type { TlsFiles } from "../../../tls/pem.ts";
 import { TRAILER_SIZE } from "../inspect/trailer.ts";
-import type { Endpoint } from "./endpoint.ts";
+import type { Endpoint } from "../../../net/endpoint.ts";
 import { planBody, type BodyPlan } from "./peer-body.ts";
 import { TrailerFollower } from "./trailer-follow.ts";
 
@@ -37,7 +37,7 @@ export interface PeerDownloadOptions {
 
 /** `https://host:port/<name>`, with the name escaped only where a path needs it (':' and '+' stay). */
 export function peerUrl(endpoint: Endpoint, name: string): string {
-  return `https://${endpoint.host}:${endpoint.port}/${encodeURI(name).replace(/[?#]/g, encodeURIComponent)}`;
+  return `https://${endpoint.target}/${encodeURI(name).replace(/[?#]/g, encodeURIComponent)}`;
 }
 
 const TLS_HINTS: Record<string, string> = {
