@@ -1,7 +1,8 @@
 /**
- * The error family. Library code throws these; only the CLI shell (src/cli/shell.ts) turns them into
- * exit codes and the final log line. Codes are stable strings: tests and callers match on `code`,
- * never on message text.
+ * The error family. Library code throws these; only src/cli/failure.ts turns them into the exit
+ * code and the final log line. Codes are stable strings: tests and callers match on `code`, never
+ * on message text. Members with fields of their own live in the library they describe
+ * (etcd/grpc-status.ts GrpcError, etcd/health.ts UnhealthyError, s3/s3-error.ts, kube/, sys/, …).
  */
 export const ErrorCode = {
   /** Bad command line: unknown flag, bad value, missing argument. Usage is printed. */
@@ -35,8 +36,6 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export interface RkeToolsErrorOptions {
   cause?: unknown;
-  /** Exit code the CLI shell uses; defaults to 1. */
-  exitCode?: number;
   /**
    * The operation the message already names ("save snapshot x" for "Cannot save snapshot x: …"):
    * code that wraps errors checks this to avoid naming it twice, instead of reading the text.
@@ -47,13 +46,11 @@ export interface RkeToolsErrorOptions {
 export class RkeToolsError extends Error {
   override readonly name: string = "RkeToolsError";
   readonly code: ErrorCode;
-  readonly exitCode: number;
   readonly operation?: string;
 
   constructor(code: ErrorCode, message: string, options: RkeToolsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.exitCode = options.exitCode ?? 1;
     if (options.operation !== undefined) this.operation = options.operation;
   }
 }

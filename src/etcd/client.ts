@@ -14,7 +14,7 @@
 import http2 from "node:http2";
 import { isIP } from "node:net";
 import { checkServerIdentity } from "node:tls";
-import { ErrorCode, RkeToolsError } from "../errors.ts";
+import { ErrorCode, messageOf, RkeToolsError } from "../errors.ts";
 import type { TlsFiles } from "../tls/pem.ts";
 import type { Endpoint } from "./endpoints.ts";
 import { frameMessage, readMessages } from "./grpc-frames.ts";
@@ -64,7 +64,7 @@ export class EtcdClient {
     return new EtcdClient(endpoint, session);
   }
 
-  /** One unary call; rejects with a GrpcError (code, details). */
+  /** One unary call; rejects with a GrpcError (status, details). */
   async unary<T>(method: string, request: Uint8Array, decode: (b: Uint8Array) => T, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<T> {
     const deadline = AbortSignal.timeout(opts.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
@@ -164,8 +164,6 @@ function callStatus(req: Stream): CallStatus {
     },
   };
 }
-
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export function etcdError(message: string, cause?: unknown): RkeToolsError {
   return new RkeToolsError(ErrorCode.Etcd, message, { cause });

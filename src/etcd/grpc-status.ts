@@ -1,7 +1,9 @@
 /**
  * gRPC status codes and the error a call ends with (https://grpc.github.io/grpc/core/md_doc_statuscodes.html).
- * The shape (`code`, `details`) is the one grpc-js used, so log lines keep their wording.
+ * The message ("14 UNAVAILABLE: details") is the one grpc-js used, so log lines keep their wording.
  */
+import { ErrorCode, messageOf, RkeToolsError } from "../errors.ts";
+
 export const GrpcStatus = {
   OK: 0,
   CANCELLED: 1,
@@ -19,14 +21,15 @@ export const GrpcStatus = {
 
 const NAMES = new Map<number, string>(Object.entries(GrpcStatus).map(([k, v]) => [v, k]));
 
-export class GrpcError extends Error {
+/** A call that ended with a non-OK status: a member of the family (code E_ETCD); `status` is gRPC's number. */
+export class GrpcError extends RkeToolsError {
   override readonly name = "GrpcError";
   constructor(
-    readonly code: number,
+    readonly status: number,
     readonly details: string,
-    options?: { cause?: unknown },
+    options: { cause?: unknown } = {},
   ) {
-    super(`${code} ${NAMES.get(code) ?? "UNKNOWN"}: ${details}`, options);
+    super(ErrorCode.Etcd, `${status} ${NAMES.get(status) ?? "UNKNOWN"}: ${details}`, options);
   }
 }
 
@@ -37,7 +40,7 @@ export function isGrpcError(e: unknown): e is GrpcError {
 /** "14 UNAVAILABLE: connect ECONNREFUSED …" → the details, for log lines. */
 export function grpcMessage(e: unknown): string {
   if (e instanceof GrpcError) return e.details || e.message;
-  return e instanceof Error ? e.message : String(e);
+  return messageOf(e);
 }
 
 /** `grpc-message` is percent-encoded (gRPC over HTTP/2 spec); a bad escape is kept as sent. */

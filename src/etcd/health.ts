@@ -24,7 +24,7 @@ export async function checkHealth(client: EtcdClient, opts: { signal?: AbortSign
     await client.unary(Methods.range, encodeRangeRequest("health"), () => undefined, { timeoutMs, signal: opts.signal });
   } catch (e) {
     opts.signal?.throwIfAborted();
-    if (!(isGrpcError(e) && e.code === GrpcStatus.PERMISSION_DENIED)) {
+    if (!(isGrpcError(e) && e.status === GrpcStatus.PERMISSION_DENIED)) {
       return { endpoint: ep, healthy: false, line: `${ep} is unhealthy: failed to commit proposal: ${grpcMessage(e)}` };
     }
   }

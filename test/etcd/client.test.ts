@@ -43,8 +43,8 @@ describe("gRPC framing", () => {
         () => undefined,
         (e: unknown) => e as GrpcError,
       );
-    expect((await fail(readMessages(pieces(compressed), 1024)))?.code).toBe(GrpcStatus.INTERNAL);
-    expect((await fail(readMessages(pieces(frameMessage(Buffer.alloc(2000))), 1024)))?.code).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+    expect((await fail(readMessages(pieces(compressed), 1024)))?.status).toBe(GrpcStatus.INTERNAL);
+    expect((await fail(readMessages(pieces(frameMessage(Buffer.alloc(2000))), 1024)))?.status).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
     const cut = await fail(readMessages(pieces(all.subarray(0, all.length - 3)), 1024));
     expect(cut?.message).toContain("stream ended inside a message");
   });
@@ -120,7 +120,7 @@ describe("calls against a gRPC server on loopback", () => {
   test("a trailers-only error becomes a GrpcError with the decoded message", async () => {
     const e = await client.unary("/test.Svc/Denied", new Uint8Array(0), text, { timeoutMs: 5_000 }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(GrpcError);
-    expect((e as GrpcError).code).toBe(GrpcStatus.PERMISSION_DENIED);
+    expect((e as GrpcError).status).toBe(GrpcStatus.PERMISSION_DENIED);
     expect(grpcMessage(e)).toBe("etcdserver: permission denied");
   });
 
@@ -130,7 +130,7 @@ describe("calls against a gRPC server on loopback", () => {
       for await (const m of client.stream("/test.Svc/Three", new Uint8Array(0), text)) seen.push(m);
     })().catch((x: unknown) => x);
     expect(seen).toEqual(["one", "two", "three"]);
-    expect((e as GrpcError).code).toBe(GrpcStatus.INTERNAL);
+    expect((e as GrpcError).status).toBe(GrpcStatus.INTERNAL);
     expect(grpcMessage(e)).toBe("boom after three");
   });
 
@@ -146,7 +146,7 @@ describe("calls against a gRPC server on loopback", () => {
       })().catch((x: unknown) => x);
       expect(seen).toEqual(["first"]);
       expect(e).toBeInstanceOf(GrpcError);
-      expect((e as GrpcError).code).toBe(GrpcStatus.UNAVAILABLE);
+      expect((e as GrpcError).status).toBe(GrpcStatus.UNAVAILABLE);
       expect(grpcMessage(e)).toBe("the connection closed before the call's gRPC status arrived");
     } finally {
       c.close();
@@ -155,19 +155,19 @@ describe("calls against a gRPC server on loopback", () => {
 
   test("a response without a gRPC status is not taken as success", async () => {
     const e = await client.unary("/test.Svc/NoStatus", new Uint8Array(0), text, { timeoutMs: 5_000 }).catch((x: unknown) => x);
-    expect((e as GrpcError).code).toBe(GrpcStatus.UNAVAILABLE);
+    expect((e as GrpcError).status).toBe(GrpcStatus.UNAVAILABLE);
     expect(grpcMessage(e)).toContain("before the call's gRPC status arrived");
   });
 
   test("an unanswered call ends at its deadline, as etcdctl words it", async () => {
     const e = await client.unary("/test.Svc/Hang", new Uint8Array(0), text, { timeoutMs: 300 }).catch((x: unknown) => x);
-    expect((e as GrpcError).code).toBe(GrpcStatus.DEADLINE_EXCEEDED);
+    expect((e as GrpcError).status).toBe(GrpcStatus.DEADLINE_EXCEEDED);
     expect(grpcMessage(e)).toBe("context deadline exceeded");
   });
 
   test("a peer that never completes the TLS handshake: the deadline still ends the call", async () => {
     const e = await silentClient.unary("/test.Svc/Echo", new Uint8Array(0), text, { timeoutMs: 300 }).catch((x: unknown) => x);
-    expect((e as GrpcError).code).toBe(GrpcStatus.DEADLINE_EXCEEDED);
+    expect((e as GrpcError).status).toBe(GrpcStatus.DEADLINE_EXCEEDED);
   });
 
   test("an abort ends a pending stream with the abort's reason", async () => {
@@ -186,7 +186,7 @@ describe("calls against a gRPC server on loopback", () => {
     const c = EtcdClient.connect(parseEndpoints(`127.0.0.1:${port}`)[0]!, loadTlsFiles({ cacert: pki.ca, cert: pki.client.cert, key: pki.client.key }));
     try {
       const e = await c.unary("/test.Svc/Echo", new Uint8Array(0), text, { timeoutMs: 5_000 }).catch((x: unknown) => x);
-      expect((e as GrpcError).code).toBe(GrpcStatus.UNAVAILABLE);
+      expect((e as GrpcError).status).toBe(GrpcStatus.UNAVAILABLE);
       expect(grpcMessage(e)).toContain("ECONNREFUSED");
     } finally {
       c.close();
