@@ -13,7 +13,7 @@ const SRC = join(import.meta.dir, "..", "src");
 const FLOORS: string[][] = [
   ["errors.ts", "version.ts", "time", "env"],
   ["log", "fs", "retry", "tls", "sys", "net"],
-  ["etcd", "archive", "bbolt", "cli"],
+  ["etcd", "archive", "bbolt", "cli", "cloud"],
   ["s3", "kube"],
   ["snapshot"],
   ["tools"],

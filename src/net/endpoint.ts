@@ -61,8 +61,12 @@ export interface EndpointRules {
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 const DELIMITER = /[\s/?#@]/;
-// RFC 1123 labels: letters, digits and inner hyphens, ≤ 63 each, ≤ 253 in all, one trailing dot allowed.
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** RFC 1123: dot-separated labels of letters, digits and inner hyphens, 1–63 each, 253 in all. */
+export function isHostName(s: string): boolean {
+  return s.length <= 253 && s.split(".").every((l) => LABEL.test(l));
+}
 
 export function parseEndpoint(text: string, rules: EndpointRules): Endpoint {
   const fail = (p: EndpointProblem) => rules.invalid(p);
@@ -107,8 +111,8 @@ function checkName(host: string, names: "loose" | "dns", fail: (p: EndpointProbl
   if (host === "" || /[[\]]/.test(host)) throw fail({ kind: "host", host });
   if (names === "loose") return;
   if (/^[0-9.]+$/.test(host)) throw fail({ kind: "ipv4", host });
-  const name = host.endsWith(".") ? host.slice(0, -1) : host;
-  if (name.length > 253 || !name.split(".").every((l) => LABEL.test(l))) throw fail({ kind: "host", host });
+  // One trailing dot (a fully qualified name) is allowed.
+  if (!isHostName(host.endsWith(".") ? host.slice(0, -1) : host)) throw fail({ kind: "host", host });
 }
 
 function portOf(text: string, fail: (p: EndpointProblem) => Error): number {

@@ -56,6 +56,22 @@ describe("EC2 hostname through instance metadata", () => {
     }
   });
 
+  test("the service is asked directly, never through HTTP_PROXY (a proxy would answer for its own instance)", async () => {
+    imds = startEc2Imds("ip-10-0-0-7.ec2.internal", "v2");
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy };
+    process.env.HTTP_PROXY = "http://127.0.0.1:9"; // nothing listens there
+    delete process.env.NO_PROXY;
+    delete process.env.no_proxy;
+    try {
+      expect(await ec2Hostname(imds.url)).toBe("ip-10-0-0-7.ec2.internal");
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   test("the session token never reaches a log line", async () => {
     imds = startEc2Imds("h.internal", "v2");
     const lines: string[] = [];

@@ -1,17 +1,19 @@
 /**
- * EC2 instance metadata (IMDSv2: PUT a session token, then GET the role and its credentials with
- * it; IMDSv1 without the token when the PUT is refused, as minio-go and the AWS SDKs fall back).
+ * IAM credentials from EC2 instance metadata (cloud/ec2-imds.ts: IMDSv2 with a session token, or
+ * IMDSv1 when the PUT is refused): the role, then its credentials.
  * Endpoint: AWS_EC2_METADATA_SERVICE_ENDPOINT (default http://169.254.169.254); the standard
  * AWS_EC2_METADATA_DISABLED=true turns it off.
  */
-import { ErrorCode, RkeToolsError } from "../../errors.ts";
-import { credFetch, parseCredentialJson } from "./http.ts";
+import { EC2_IMDS, ImdsError, openImdsSession } from "../../cloud/ec2-imds.ts";
+import { ErrorCode, messageOf, RkeToolsError } from "../../errors.ts";
+import { parseCredentialJson } from "./http.ts";
 import type { Credentials, Env } from "./types.ts";
 
-const TOKEN_TTL_SECONDS = "21600";
+const TOKEN_TTL_SECONDS = 21600;
+const WHAT = "EC2 instance metadata";
 
 export function imdsEndpoint(env: Env): string {
-  return (env.AWS_EC2_METADATA_SERVICE_ENDPOINT || "http://169.254.169.254").replace(/\/+$/, "");
+  return (env.AWS_EC2_METADATA_SERVICE_ENDPOINT || EC2_IMDS).replace(/\/+$/, "");
 }
 
 export async function fetchImdsCredentials(env: Env, signal?: AbortSignal): Promise<Credentials & { version: 1 | 2 }> {
@@ -19,35 +21,23 @@ export async function fetchImdsCredentials(env: Env, signal?: AbortSignal): Prom
     throw new RkeToolsError(ErrorCode.S3, "EC2 instance metadata is disabled (AWS_EC2_METADATA_DISABLED=true)");
   }
   const base = imdsEndpoint(env);
-  const what = "EC2 instance metadata";
-  const headers: Record<string, string> = {};
-  let version: 1 | 2 = 2;
-  const tokenRes = await credFetch(`${base}/latest/api/token`, what, {
-    method: "PUT",
-    headers: { "X-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS },
-    signal,
-    direct: true,
-  });
-  if (tokenRes.ok) {
-    headers["X-aws-ec2-metadata-token"] = (await tokenRes.text()).trim();
-  } else if ([403, 404, 405].includes(tokenRes.status)) {
-    await tokenRes.body?.cancel();
-    version = 1; // IMDSv1 only (or v2 refused): ask without a token
-  } else {
-    await tokenRes.body?.cancel();
-    throw new RkeToolsError(ErrorCode.S3, `${what} refused a session token: HTTP ${tokenRes.status}`);
+  const session = await ask(() => openImdsSession(base, { tokenTtlSeconds: TOKEN_TTL_SECONDS, timeoutMs: 5_000, signal }), "refused a session token");
+  const roles = `/latest/meta-data/iam/security-credentials/`;
+  const role = (await ask(() => session.get(roles), "has no IAM role for this instance")).split("\n")[0]!.trim();
+  if (!role) throw new RkeToolsError(ErrorCode.S3, `${WHAT} has no IAM role for this instance`);
+  const doc = await ask(() => session.get(`${roles}${encodeURIComponent(role)}`), `gave no credentials for role ${role}`);
+  return { ...parseCredentialJson(doc, WHAT), version: session.version };
+}
+
+/** The credential chain's wording for the service's failures: "<what> <said>: HTTP n", "<what> at <url> could not be reached: …". */
+async function ask<T>(call: () => Promise<T>, said: string): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (!(e instanceof ImdsError)) throw e;
+    if (e.reason === "status") throw new RkeToolsError(ErrorCode.S3, `${WHAT} ${said}: HTTP ${e.status}`, { cause: e });
+    if (e.reason === "answer") throw new RkeToolsError(ErrorCode.S3, `${WHAT} ${said}: ${e.message}`, { cause: e });
+    const why = e.transient ? "timed out" : messageOf(e.cause);
+    throw new RkeToolsError(ErrorCode.Http, `${WHAT} at ${e.url} could not be reached: ${why}`, { cause: e });
   }
-  const roleRes = await credFetch(`${base}/latest/meta-data/iam/security-credentials/`, what, { headers, signal, direct: true });
-  if (!roleRes.ok) {
-    await roleRes.body?.cancel();
-    throw new RkeToolsError(ErrorCode.S3, `${what} has no IAM role for this instance: HTTP ${roleRes.status}`);
-  }
-  const role = (await roleRes.text()).split("\n")[0]!.trim();
-  if (!role) throw new RkeToolsError(ErrorCode.S3, `${what} has no IAM role for this instance`);
-  const credRes = await credFetch(`${base}/latest/meta-data/iam/security-credentials/${encodeURIComponent(role)}`, what, { headers, signal, direct: true });
-  if (!credRes.ok) {
-    await credRes.body?.cancel();
-    throw new RkeToolsError(ErrorCode.S3, `${what} gave no credentials for role ${role}: HTTP ${credRes.status}`);
-  }
-  return { ...parseCredentialJson(await credRes.text(), what), version };
 }
