@@ -1,6 +1,6 @@
 /** One S3 transfer for bench/s3.bench.ts, in its own process so that GNU time sees its peak RSS. */
 import { createS3Client } from "../src/s3/index.ts";
-import { downloadSnapshot, uploadSnapshot } from "../src/tools/etcd-backup/stores/s3-snapshots.ts";
+import { downloadSnapshot, uploadSnapshot } from "../src/snapshot/stores/s3-snapshots.ts";
 import { s3ConfigFromFlags } from "../src/tools/etcd-backup/s3-flags.ts";
 
 const [op, bucket, endpoint, caFile, file, key, sha256] = process.argv.slice(2) as [string, string, string, string, string, string, string | undefined];

@@ -66,6 +66,10 @@ describe("architecture", () => {
     expect(edges.filter((e) => roomOf(e.from) === "s3" && roomOf(e.to) === "snapshot").map((e) => `${e.from} → ${e.to}`)).toEqual([]);
   });
 
+  test("src/snapshot/ is built from values: it knows no command line (src/cli/), stores included", () => {
+    expect(edges.filter((e) => roomOf(e.from) === "snapshot" && roomOf(e.to) === "cli").map((e) => `${e.from} → ${e.to}`)).toEqual([]);
+  });
+
   test("nothing in src/ imports from outside it (tests, build scripts)", () => {
     expect(edges.filter((e) => e.to.startsWith("..") && !e.to.startsWith("../templates/") && !e.to.startsWith("../package.json"))).toEqual([]);
   });

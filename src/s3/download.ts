@@ -4,7 +4,7 @@
  * a SHA-256, the digest is computed from what lands on disk (docs/s3.md, "Download speed"), resume
  * with a ranged GET after a dropped or stalled connection (every GET pinned to HEAD's ETag), check the
  * size and that digest, then rename it to `<dir>/<basename(key)>`. Nothing half-written is left under
- * the final name. Which key a snapshot is: tools/etcd-backup/stores/s3-snapshots.ts.
+ * the final name. Which key a snapshot is: snapshot/stores/s3-snapshots.ts.
  */
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { basename, join } from "node:path";

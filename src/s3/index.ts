@@ -1,4 +1,4 @@
-/** A plain S3 client configured by an S3Config; it knows no snapshot (tools/etcd-backup/stores/ does). See docs/s3.md. */
+/** A plain S3 client configured by an S3Config; it knows no snapshot (src/snapshot/stores/ does). See docs/s3.md. */
 export type { S3Config } from "./config.ts";
 export { createS3Client, S3Client, type CreateOptions } from "./client.ts";
 export { uploadFile, uploadRetryPolicy, type UploadOptions, type UploadResult } from "./upload.ts";

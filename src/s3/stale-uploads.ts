@@ -2,7 +2,7 @@
  * Multipart uploads that a killed process left open (kill -9 or a power cut: nothing could send
  * the abort) keep their parts stored, and billed, until a lifecycle rule removes them. This lists
  * them and aborts those under a prefix, of the keys a caller picks, initiated before a cutoff
- * (which ones: tools/etcd-backup/stores/s3-rotation.ts). Failures are logged, never thrown.
+ * (which ones: snapshot/stores/s3-rotation.ts). Failures are logged, never thrown.
  */
 import { messageOf } from "../errors.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";

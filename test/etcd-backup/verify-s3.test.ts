@@ -11,7 +11,7 @@ import { createSnapshotArchive } from "../../src/snapshot/archive.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
 import { createS3Client } from "../../src/s3/client.ts";
 import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
-import { uploadSnapshot } from "../../src/tools/etcd-backup/stores/s3-snapshots.ts";
+import { uploadSnapshot } from "../../src/snapshot/stores/s3-snapshots.ts";
 import { lastLine, runTool } from "../support/bin.ts";
 import { makeBoltSnapshot } from "../support/bbolt.ts";
 import { writeGoZip } from "../support/go-zip.ts";

@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createS3Client, type S3Client } from "../../src/s3/client.ts";
 import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
-import { deleteSnapshot } from "../../src/tools/etcd-backup/stores/s3-snapshots.ts";
-import { downloadSnapshot } from "../../src/tools/etcd-backup/stores/s3-snapshots.ts";
-import { rotateSnapshots } from "../../src/tools/etcd-backup/stores/s3-rotation.ts";
-import { uploadSnapshot } from "../../src/tools/etcd-backup/stores/s3-snapshots.ts";
+import { deleteSnapshot } from "../../src/snapshot/stores/s3-snapshots.ts";
+import { downloadSnapshot } from "../../src/snapshot/stores/s3-snapshots.ts";
+import { rotateSnapshots } from "../../src/snapshot/stores/s3-rotation.ts";
+import { uploadSnapshot } from "../../src/snapshot/stores/s3-snapshots.ts";
 import { describeWith } from "../support/components.ts";
 import { captureLog, createBucket, gatewayFlags, headObject, listKeys, putObject, removeBucket, s3Gateway } from "../support/s3.ts";
 

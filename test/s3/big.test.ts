@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createS3Client } from "../../src/s3/client.ts";
 import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
-import { downloadSnapshot } from "../../src/tools/etcd-backup/stores/s3-snapshots.ts";
+import { downloadSnapshot } from "../../src/snapshot/stores/s3-snapshots.ts";
 import { sha256File } from "../../src/s3/sha256.ts";
-import { uploadSnapshot } from "../../src/tools/etcd-backup/stores/s3-snapshots.ts";
+import { uploadSnapshot } from "../../src/snapshot/stores/s3-snapshots.ts";
 import { describeWith } from "../support/components.ts";
 import { createBucket, gatewayFlags, headObject, openUploads, removeBucket, s3Gateway } from "../support/s3.ts";
 

@@ -6,7 +6,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { createS3Client, type S3Client } from "../../src/s3/client.ts";
 import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
-import { abortStaleSnapshotUploads, rotateSnapshots } from "../../src/tools/etcd-backup/stores/s3-rotation.ts";
+import { abortStaleSnapshotUploads, rotateSnapshots } from "../../src/snapshot/stores/s3-rotation.ts";
 import { openUploads as listOpen, STALE_UPLOAD_AGE_MS } from "../../src/s3/stale-uploads.ts";
 import { parseXml, text, child } from "../../src/s3/xml.ts";
 import { describeWith } from "../support/components.ts";

@@ -15,7 +15,7 @@ import { ErrorCode, isRkeToolsError } from "../../src/errors.ts";
 import { AtomicFile } from "../../src/fs/atomic.ts";
 import { chooseEntry, entryChoice } from "../../src/snapshot/entries.ts";
 import { createSnapshotArchive, openSnapshotArchive } from "../../src/snapshot/archive.ts";
-import { carriesState } from "../../src/tools/etcd-backup/inspect/list.ts";
+import { carriesState } from "../../src/snapshot/stores/local-list.ts";
 import { verifySnapshotFile } from "../../src/tools/etcd-backup/inspect/verify.ts";
 import { writeGoZip } from "../support/go-zip.ts";
 

@@ -2,14 +2,14 @@
  * The S3 flags of the etcd-backup commands mapped to an S3Config once, for every command (save,
  * download, extractstatefile, delete, list, verify), validated with one clear line naming the
  * flag. Keys follow the original's base64 rule (s3/base64.ts); no keys means the IAM chain
- * (s3/credentials/chain.ts). The client itself is loaded only when a command connects.
+ * (s3/credentials/chain.ts). The store is built from the config in open-stores.ts; the client is
+ * loaded only when a command connects.
  */
 import { ErrorCode, RkeToolsError } from "../../errors.ts";
 import { type EndpointProblem, parseEndpoint } from "../../net/endpoint.ts";
 import type { Logger } from "../../log/logger.ts";
 import { decodeIfBase64 } from "../../s3/base64.ts";
 import { loadEndpointCa } from "../../s3/ca.ts";
-import type { S3Client } from "../../s3/client.ts";
 import type { S3Config } from "../../s3/config.ts";
 import type { Env } from "../../s3/credentials/types.ts";
 
@@ -81,10 +81,4 @@ export function s3ConfigFromFlags(flags: S3Flags, env: Env, opts: { log?: Logger
     caCerts,
     env,
   };
-}
-
-/** A checked client for the config (s3/client.ts createS3Client), the client loaded only now. */
-export async function connectS3(config: S3Config, opts: { log?: Logger; signal?: AbortSignal } = {}): Promise<S3Client> {
-  const { createS3Client } = await import("../../s3/client.ts");
-  return createS3Client(config, opts);
 }

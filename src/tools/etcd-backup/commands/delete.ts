@@ -2,7 +2,7 @@ import { defineGoCommand } from "../../../cli/command.ts";
 import { boolFlag } from "../../../cli/flag.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
-import { openStores } from "../stores/open.ts";
+import { openStores } from "../open-stores.ts";
 import { requireName } from "../../../snapshot/name.ts";
 import { applyLogFlags } from "./common.ts";
 

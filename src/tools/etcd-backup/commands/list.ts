@@ -2,9 +2,9 @@ import { writeSync } from "node:fs";
 import { defineGoCommand } from "../../../cli/command.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
-import { sortRecords, type SnapshotRecord } from "../inspect/list.ts";
+import type { SnapshotRecord } from "../../../snapshot/stores/store.ts";
 import { outputFlag, parseOutput, renderList } from "../inspect/render.ts";
-import { openStores } from "../stores/open.ts";
+import { openStores } from "../open-stores.ts";
 import { applyLogFlags } from "./common.ts";
 
 export default defineGoCommand({

@@ -5,7 +5,7 @@ import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
 import { outputFlag, parseOutput, renderVerify } from "../inspect/render.ts";
 import { verdict, verifyInStore } from "../inspect/verify-store.ts";
-import { openStores } from "../stores/open.ts";
+import { openStores } from "../open-stores.ts";
 import { applyLogFlags } from "./common.ts";
 import { progressPolicyFrom } from "../progress.ts";
 

@@ -1,7 +1,7 @@
 /** Text and JSON output of `list` and `verify` (stdout; logs stay on stderr). */
 import { UsageError } from "../../../errors.ts";
 import { stringFlag } from "../../../cli/flag.ts";
-import type { SnapshotRecord } from "./list.ts";
+import type { SnapshotRecord } from "../../../snapshot/stores/store.ts";
 import type { VerifyReport } from "./verify.ts";
 
 export const outputFlag = stringFlag("output", "Output format: text (a table) or json", { default: "text" });

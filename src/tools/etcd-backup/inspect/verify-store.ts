@@ -4,7 +4,7 @@ import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../e
 import type { Logger } from "../../../log/logger.ts";
 import type { ProgressPolicy } from "../../../log/progress.ts";
 import { parseArchiveFileName } from "../../../snapshot/layout.ts";
-import type { SnapshotStore } from "../stores/store.ts";
+import type { SnapshotStore } from "../../../snapshot/stores/store.ts";
 import { verifySnapshotFile, type VerifyReport } from "./verify.ts";
 
 export async function verifyInStore(store: SnapshotStore, name: string, opts: { signal?: AbortSignal; log?: Logger; progress?: ProgressPolicy }): Promise<VerifyReport[]> {

@@ -20,9 +20,8 @@ export async function s3Download(
   opts: { env: Record<string, string | undefined>; paths: Paths; log: Logger; signal?: AbortSignal },
 ): Promise<string> {
   const { log, signal, paths } = opts;
-  const { s3Store } = await import("../stores/s3.ts");
-  const { s3ConfigFromFlags } = await import("../s3-flags.ts");
-  const store = s3Store(s3ConfigFromFlags(flags, opts.env, { log }), { log, tmpDir: paths.backup });
+  const { s3StoreFromFlags } = await import("../open-stores.ts");
+  const store = await s3StoreFromFlags(flags, opts.env, { log, paths });
   const file = await store.download(name, paths.backup, { log, signal, progress: progressPolicyFrom(opts.env) });
   const dest = rawPath(paths.backup, name);
   if (file === dest) return dest; // a legacy uncompressed object

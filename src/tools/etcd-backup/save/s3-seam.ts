@@ -10,7 +10,7 @@ import { pathsFrom } from "../../../fs/paths.ts";
 import type { Logger } from "../../../log/logger.ts";
 import type { Duration } from "../../../time/duration.ts";
 import type { S3Flags } from "../s3-flags.ts";
-import type { S3Store } from "../stores/s3.ts";
+import type { S3Store } from "../../../snapshot/stores/s3.ts";
 import type { SnapshotUploader } from "./upload.ts";
 import { progressPolicyFrom } from "../progress.ts";
 
@@ -22,8 +22,8 @@ export function uploaderFor(flags: SaveS3Flags, ctx: { env: Record<string, strin
   let store: S3Store | undefined; // kept across rolling ticks once its flags check out
   const open = async (log: Logger, signal?: AbortSignal) => {
     if (!store) {
-      const [{ s3Store }, { s3ConfigFromFlags }] = await Promise.all([import("../stores/s3.ts"), import("../s3-flags.ts")]);
-      store = s3Store(s3ConfigFromFlags(flags, ctx.env, { log }), { log, tmpDir: pathsFrom(ctx.env).backup });
+      const { s3StoreFromFlags } = await import("../open-stores.ts");
+      store = await s3StoreFromFlags(flags, ctx.env, { log, paths: pathsFrom(ctx.env) });
     }
     await store.client(signal); // connected once, then kept
     return store;
@@ -48,8 +48,7 @@ export function uploaderFor(flags: SaveS3Flags, ctx: { env: Record<string, strin
         return;
       }
       // Retention stays per store: the original's S3 rule (rolling names, recursive under the folder) is not the folder's.
-      const { rotateSnapshots } = await import("../stores/s3-rotation.ts");
-      await rotateSnapshots(await s.client(signal), new Date(cutoffMs), { log, signal, retention: flags.retention });
+      await s.rotate(new Date(cutoffMs), { log, signal, retention: flags.retention });
     },
   };
 }

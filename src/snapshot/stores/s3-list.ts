@@ -1,18 +1,17 @@
 /**
- * `list --s3-backup`: keys `[folder/]<name>.zip|.tar.gz|.tar.zst`, and legacy raw `[folder/]<name>`,
- * told by a ranged GET of their first bytes, with the SHA-256 stored at upload (object metadata).
- * The bucket as a store (stat, fetch, remove, put) is stores/s3.ts.
+ * The bucket's `list` (`list --s3-backup`): keys `[folder/]<name>.zip|.tar.gz|.tar.zst`, and legacy
+ * raw `[folder/]<name>`, told by a ranged GET of their first bytes, with the SHA-256 stored at
+ * upload (object metadata). The bucket as a store (stat, fetch, remove, put) is s3.ts.
  */
-import { compressionOf } from "../../../archive/tar-compression.ts";
-import { readTar } from "../../../archive/tar-reader.ts";
-import { readZipEntriesByRange } from "../../../archive/zip-directory.ts";
-import type { S3Client } from "../../../s3/index.ts";
-import { SHA256_META } from "../../../s3/sha256.ts";
-import { candidateOf, chooseEntry } from "../../../snapshot/entries.ts";
-import { parseArchiveFileName } from "../../../snapshot/layout.ts";
-import type { SnapshotRecord } from "./list.ts";
-import { sortRecords } from "./list.ts";
-import { formatOfHead, snapshotNameOf } from "../../../snapshot/archive.ts";
+import { compressionOf } from "../../archive/tar-compression.ts";
+import { readTar } from "../../archive/tar-reader.ts";
+import { readZipEntriesByRange } from "../../archive/zip-directory.ts";
+import type { S3Client } from "../../s3/index.ts";
+import { SHA256_META } from "../../s3/sha256.ts";
+import { candidateOf, chooseEntry } from "../entries.ts";
+import { parseArchiveFileName } from "../layout.ts";
+import { formatOfHead, snapshotNameOf } from "../archive.ts";
+import { sortRecords, type SnapshotRecord } from "./store.ts";
 
 /** Enough of a tar archive's start to hold its first header(s): ours put the state file first. */
 const HEAD_BYTES = 64 * 1024;

@@ -5,13 +5,13 @@
  * is older than the cutoff; then abort the multipart uploads a killed upload left open
  * (abortStaleSnapshotUploads). Failures are logged, never thrown: rotation must not stop the loop.
  */
-import { formatDuration, type Duration } from "../../../time/duration.ts";
-import { messageOf } from "../../../errors.ts";
-import { silentLogger, type Logger } from "../../../log/logger.ts";
-import type { S3Client } from "../../../s3/client.ts";
-import { abortStaleUploads, type StaleUploadOptions } from "../../../s3/stale-uploads.ts";
-import { parseArchiveFileName } from "../../../snapshot/layout.ts";
-import { isRollingKey, rollingTimeOf } from "../../../snapshot/name.ts";
+import { messageOf } from "../../errors.ts";
+import { silentLogger, type Logger } from "../../log/logger.ts";
+import type { S3Client } from "../../s3/client.ts";
+import { abortStaleUploads, type StaleUploadOptions } from "../../s3/stale-uploads.ts";
+import { formatDuration, type Duration } from "../../time/duration.ts";
+import { parseArchiveFileName } from "../layout.ts";
+import { isRollingKey, rollingTimeOf } from "../name.ts";
 
 export interface RotateOptions {
   log?: Logger;

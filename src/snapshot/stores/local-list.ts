@@ -1,29 +1,16 @@
 /**
- * `list`: the snapshots in the backup folder (and, from the command, in S3), one record each:
+ * The backup folder's `list`: its snapshots, one record each:
  * name, format, size, time, whether a state file is inside, and the SHA-256 stored with it.
  * Listing reads only what it must: the magic bytes, and for tar the first header (our tar
  * archives put the state file first, snapshot/tar-archive.ts, read through snapshot/archive.ts); a zip's central directory.
  */
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
-import { readHead } from "../../../archive/format.ts";
-import { isTempName } from "../../../fs/atomic.ts";
-import { formatOfHead, openSnapshotArchive, snapshotNameOf, type StoredFormat } from "../../../snapshot/archive.ts";
-import { NOT_SNAPSHOTS, parseArchiveFileName } from "../../../snapshot/layout.ts";
-
-export interface SnapshotRecord {
-  location: "local" | "s3";
-  name: string;
-  format: StoredFormat;
-  /** File path, or S3 key. */
-  path: string;
-  size: number;
-  time: Date;
-  /** Whether the archive carries the state file; undefined when it could not be told. */
-  stateFile: boolean | undefined;
-  /** The archive's SHA-256 as stored with it (S3 metadata); undefined when none is. */
-  sha256?: string;
-}
+import { readHead } from "../../archive/format.ts";
+import { isTempName } from "../../fs/atomic.ts";
+import { formatOfHead, openSnapshotArchive, snapshotNameOf, type StoredFormat } from "../archive.ts";
+import { NOT_SNAPSHOTS, parseArchiveFileName } from "../layout.ts";
+import { sortRecords, type SnapshotRecord } from "./store.ts";
 
 export async function listLocal(backupDir: string, opts: { signal?: AbortSignal } = {}): Promise<SnapshotRecord[]> {
   const records: SnapshotRecord[] = [];
@@ -41,10 +28,6 @@ export async function listLocal(backupDir: string, opts: { signal?: AbortSignal 
     records.push({ location: "local", name, format, path, size: st.size, time: st.mtime, stateFile });
   }
   return sortRecords(records);
-}
-
-export function sortRecords(records: SnapshotRecord[]): SnapshotRecord[] {
-  return records.sort((a, b) => a.time.getTime() - b.time.getTime() || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**

@@ -4,13 +4,13 @@
  * found by listing so that URL-encoded keys (GCS) match too. src/s3 moves the bytes; this file
  * knows the names.
  */
-import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
-import { silentLogger, type Logger } from "../../../log/logger.ts";
-import type { S3Client } from "../../../s3/client.ts";
-import { downloadObject, type DownloadOptions } from "../../../s3/download.ts";
-import { keysAmong } from "../../../s3/keys.ts";
-import { uploadFile, type UploadOptions, type UploadResult } from "../../../s3/upload.ts";
-import { archiveFileNames, parseArchiveFileName, s3Key } from "../../../snapshot/layout.ts";
+import { ErrorCode, RkeToolsError, messageOf } from "../../errors.ts";
+import { silentLogger, type Logger } from "../../log/logger.ts";
+import type { S3Client } from "../../s3/client.ts";
+import { downloadObject, type DownloadOptions } from "../../s3/download.ts";
+import { keysAmong } from "../../s3/keys.ts";
+import { uploadFile, type UploadOptions, type UploadResult } from "../../s3/upload.ts";
+import { archiveFileNames, parseArchiveFileName, s3Key } from "../layout.ts";
 
 /** The listing prefix of `name` and the keys that are its copies. */
 function keysOf(folder: string, name: string): { prefix: string; wanted: Set<string> } {

@@ -1,5 +1,5 @@
 /**
- * Local half of `delete` (docs/contract.md §o-11). Without cleanup: remove `<name>.zip`, then `<name>`,
+ * The backup folder's half of `delete` (docs/contract.md §o-11). Without cleanup: remove `<name>.zip`, then `<name>`,
  * logging each as the original does even when the file was not there. With cleanup: remove only
  * the uncompressed `<name>`, and only when `<name>.zip` exists (RKE runs this after a restore).
  * Never touches S3 (docs/contract.md §d-18b): the S3 half is the caller's, and never runs with cleanup.
@@ -8,14 +8,13 @@
  * pki.bundle` must not delete RKE's `pki.bundle.tar.gz` (#19 item 3).
  */
 import { promises as fsp, existsSync } from "node:fs";
-import { ErrorCode, RkeToolsError } from "../../../errors.ts";
-import type { Paths } from "../../../fs/paths.ts";
-import { GoDuration, silentLogger, type Logger } from "../../../log/logger.ts";
-import { archivePath, archivePaths, NOT_SNAPSHOTS, rawPath } from "../../../snapshot/layout.ts";
-import { isSnapshotArchiveOf } from "../../../snapshot/probe.ts";
+import { ErrorCode, RkeToolsError } from "../../errors.ts";
+import { GoDuration, silentLogger, type Logger } from "../../log/logger.ts";
+import { archivePath, archivePaths, NOT_SNAPSHOTS, rawPath } from "../layout.ts";
+import { isSnapshotArchiveOf } from "../probe.ts";
 
 export interface DeleteLocalOptions {
-  paths: Paths;
+  backupDir: string;
   cleanup?: boolean;
   log?: Logger;
 }
@@ -23,11 +22,11 @@ export interface DeleteLocalOptions {
 /** Returns the paths it removed or found absent (in order). */
 export async function deleteLocal(name: string, opts: DeleteLocalOptions): Promise<string[]> {
   const log = opts.log ?? silentLogger;
-  const zip = archivePath(opts.paths.backup, name);
-  const raw = rawPath(opts.paths.backup, name);
+  const zip = archivePath(opts.backupDir, name);
+  const raw = rawPath(opts.backupDir, name);
   if (NOT_SNAPSHOTS.has(name)) throw new RkeToolsError(ErrorCode.InvalidInput, `Cannot delete ${raw}: it is RKE's own file, not a snapshot`);
   const tars: string[] = [];
-  for (const p of archivePaths(opts.paths.backup, name)) {
+  for (const p of archivePaths(opts.backupDir, name)) {
     if (p === zip || !existsSync(p)) continue;
     if (await isSnapshotArchiveOf(p, name)) tars.push(p);
     else if (!opts.cleanup) log.warn("Kept a file that is not a snapshot archive", { name: p, snapshot: name });
