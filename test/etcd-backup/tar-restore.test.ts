@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ArchiveFormat } from "../../src/archive/format.ts";
-import { createSnapshotArchive } from "../../src/snapshot/archive.ts";
-import { AtomicFile } from "../../src/fs/atomic.ts";
 import { writeTarFile } from "../archive/tar-helpers.ts";
 import { writeGoZip } from "../support/go-zip.ts";
+import { makeSnapshotTar } from "../support/snapshot-tar.ts";
 import { until } from "../faults/harness.ts";
 import { lastLine, runTool, spawnTool } from "../support/bin.ts";
 import { makePki } from "../support/pki.ts";
@@ -22,18 +21,7 @@ const snapshot = snapshotBytes(300_000); // with etcd's trailer, which download 
 const tool = (cmd: string, ...args: string[]) => runTool("rke-etcd-backup", ["etcd-backup", cmd, ...args], { env: d.env });
 
 async function makeTar(file: string, format: Exclude<ArchiveFormat, "zip">, name: string, withState = true): Promise<string> {
-  const path = join(d.backup, file);
-  const f = await AtomicFile.create(path);
-  await createSnapshotArchive(f, format, {
-    name,
-    snapshot: (async function* () {
-      yield snapshot;
-    })(),
-    snapshotSize: () => snapshot.byteLength,
-    state: withState ? { data: state, mode: 0o400 } : undefined,
-  });
-  await f.commit();
-  return path;
+  return makeSnapshotTar(join(d.backup, file), format, name, snapshot, withState ? state : undefined);
 }
 
 beforeAll(async () => {
@@ -48,17 +36,7 @@ describe("serve's extraction logs its progress (interval shortened)", () => {
       const big = snapshotBytes(24 << 20);
       const path = join(d.backup, `${name}.${format}`);
       if (format === "zip") await writeGoZip(path, [{ name: `/backup/${name}`, data: big }]);
-      else {
-        const f = await AtomicFile.create(path);
-        await createSnapshotArchive(f, format, {
-          name,
-          snapshot: (async function* () {
-            yield big;
-          })(),
-          snapshotSize: () => big.byteLength,
-        });
-        await f.commit();
-      }
+      else await makeSnapshotTar(path, format, name, big);
       const pki = makePki();
       const s = await startServe({ ...d.env, RKE_TOOLS_PROGRESS_INTERVAL: "1ms" }, ["--name", name, "--cacert", pki.ca, "--cert", pki.node.cert, "--key", pki.node.key], {
         hosts: "127.0.0.1",

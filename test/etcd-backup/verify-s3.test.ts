@@ -7,14 +7,13 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ArchiveFormat } from "../../src/archive/format.ts";
-import { createSnapshotArchive } from "../../src/snapshot/archive.ts";
-import { AtomicFile } from "../../src/fs/atomic.ts";
 import { createS3Client } from "../../src/s3/client.ts";
 import { s3ConfigFromFlags } from "../../src/tools/etcd-backup/s3-flags.ts";
 import { uploadSnapshot } from "../../src/snapshot/stores/s3-snapshots.ts";
 import { lastLine, runTool } from "../support/bin.ts";
 import { makeBoltSnapshot } from "../support/bbolt.ts";
 import { writeGoZip } from "../support/go-zip.ts";
+import { makeSnapshotTar } from "../support/snapshot-tar.ts";
 import { describeWith } from "../support/components.ts";
 import { captureLog, createBucket, gatewayFlags, putObject, removeBucket, s3Gateway } from "../support/s3.ts";
 import { makeDirs, type Dirs } from "./save-helpers.ts";
@@ -30,16 +29,7 @@ const fakeSnapshot = (n: number) => makeBoltSnapshot(n);
 const STATE = Buffer.from('{"desiredState":{},"currentState":{}}');
 
 async function makeTar(path: string, format: Exclude<ArchiveFormat, "zip">, name: string, data: Buffer): Promise<void> {
-  const file = await AtomicFile.create(path);
-  await createSnapshotArchive(file, format, {
-    name,
-    snapshot: (async function* () {
-      yield data;
-    })(),
-    snapshotSize: () => data.byteLength,
-    state: { data: STATE, mode: 0o400 },
-  });
-  await file.commit();
+  await makeSnapshotTar(path, format, name, data, STATE);
 }
 
 const tool = (cmd: string, extra: string[]) => runTool("rke-etcd-backup", ["etcd-backup", cmd, "--s3-backup", ...args, ...extra], { env: dirs.env });
