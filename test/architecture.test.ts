@@ -70,6 +70,13 @@ describe("architecture", () => {
     expect(edges.filter((e) => roomOf(e.from) === "snapshot" && roomOf(e.to) === "cli").map((e) => `${e.from} → ${e.to}`)).toEqual([]);
   });
 
+  test("in src/snapshot/, only the S3 store (stores/s3*.ts) knows src/s3/: the one place that knows both", () => {
+    expect(
+      edges.filter((e) => roomOf(e.from) === "snapshot" && roomOf(e.to) === "s3" && !/^snapshot\/stores\/s3[^/]*\.ts$/.test(e.from)).map((e) => `${e.from} → ${e.to}`),
+    ).toEqual([]);
+    expect(edges.some((e) => e.from === "snapshot/stores/s3.ts" && roomOf(e.to) === "s3")).toBe(true);
+  });
+
   test("nothing in src/ imports from outside it (tests, build scripts)", () => {
     expect(edges.filter((e) => e.to.startsWith("..") && !e.to.startsWith("../templates/") && !e.to.startsWith("../package.json"))).toEqual([]);
   });
