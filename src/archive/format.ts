@@ -32,17 +32,30 @@ export function formatOfFileName(fileName: string): ArchiveFormat | undefined {
 export const MAGIC_BYTES = 4;
 
 /**
- * The format the first bytes show: zip `PK\x03\x04` (or `PK\x05\x06`, an empty zip), gzip
+ * The magic numbers of each format: zip `PK\x03\x04` (or `PK\x05\x06`, an empty zip), gzip
  * `1f 8b`, zstd `28 b5 2f fd`. A gzip stream is taken for tar.gz; the tar reader then checks
  * that a tar is inside.
  */
-export function formatFromMagic(head: Uint8Array): ArchiveFormat | undefined {
-  const [a, b, c, d] = head;
-  if (a === 0x50 && b === 0x4b && ((c === 0x03 && d === 0x04) || (c === 0x05 && d === 0x06))) return "zip";
-  if (a === 0x1f && b === 0x8b) return "tar.gz";
-  if (a === 0x28 && b === 0xb5 && c === 0x2f && d === 0xfd) return "tar.zst";
+const MAGIC: Record<ArchiveFormat, readonly (readonly number[])[]> = {
+  zip: [
+    [0x50, 0x4b, 0x03, 0x04],
+    [0x50, 0x4b, 0x05, 0x06],
+  ],
+  "tar.gz": [[0x1f, 0x8b]],
+  "tar.zst": [[0x28, 0xb5, 0x2f, 0xfd]],
+};
+
+/** The format the first bytes show, and the magic bytes that showed it. */
+export function magicOf(head: Uint8Array): { format: ArchiveFormat; magic: Uint8Array } | undefined {
+  for (const format of ARCHIVE_FORMATS) {
+    const m = MAGIC[format].find((bytes) => bytes.every((b, i) => head[i] === b));
+    if (m) return { format, magic: head.subarray(0, m.length) };
+  }
   return undefined;
 }
+
+/** The format the first bytes show (magicOf). */
+export const formatFromMagic = (head: Uint8Array): ArchiveFormat | undefined => magicOf(head)?.format;
 
 /** The first bytes of a file (fewer when the file is shorter). */
 export async function readHead(path: string, n = MAGIC_BYTES): Promise<Uint8Array> {

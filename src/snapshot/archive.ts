@@ -6,12 +6,12 @@
  * a name from the one rule every reader follows (entries.ts).
  */
 import type { Deflater } from "../archive/deflate.ts";
-import { detectArchiveFormat, formatFromMagic, type ArchiveFormat } from "../archive/format.ts";
+import { detectArchiveFormat, magicOf, readHead, type ArchiveFormat } from "../archive/format.ts";
 import type { ExtractOptions } from "../archive/zip-reader-extract.ts";
 import { RkeToolsError } from "../errors.ts";
 import type { ByteSink } from "../fs/sink.ts";
 import { chooseEntry, entryChoice, type ChosenEntry, type EntryChoice, type EntryKind } from "./entries.ts";
-import { parseArchiveFileName } from "./layout.ts";
+import { entryNames, parseArchiveFileName } from "./layout.ts";
 import { rawReader } from "./raw-archive.ts";
 import { tarArchive } from "./tar-archive.ts";
 import { zipArchive } from "./zip-archive.ts";
@@ -60,8 +60,41 @@ export interface ExtractedEntry {
   bytes: number;
 }
 
+/** An entry as a reader meets it. */
+export interface ArchiveEntry {
+  name: string;
+  /** Its permission bits. */
+  mode: number;
+  size: number;
+}
+
+/** Per entry, in the archive's order: its bytes as they stream by (what is not read is skipped). */
+export type EntryStream = (entry: ArchiveEntry, body: AsyncIterable<Uint8Array>) => Promise<void>;
+
+/** Writes entries into a new archive, in the order they are added. */
+export interface EntryWriter {
+  /** `size`: the exact byte count, or asked after the first chunk (tar writes it before the data). */
+  add(name: string, mode: number, body: AsyncIterable<Uint8Array> | Uint8Array, size: number | (() => number | undefined)): Promise<void>;
+  /** Ends the archive; returns its size in bytes. */
+  finish(): Promise<number>;
+}
+
+/** What copyEntries copied: every entry name in order, the entry taken for each kind, those left out. */
+export interface CopiedEntries {
+  names: string[];
+  taken: Partial<Record<EntryKind, string>>;
+  left: string[];
+  bytes: number;
+}
+
 /** How one stored format is read, the archive at `path`. */
 export interface ArchiveReader {
+  /** True when the snapshot is the file itself (a raw snapshot): read by position there, never copied out. */
+  readonly snapshotInPlace: boolean;
+  /** How the entry of `kind` for `name` is found in this format (entries.ts); undefined when it has no place for one. */
+  entryOf(path: string, format: StoredFormat, kind: EntryKind, name: string): EntryChoice | undefined;
+  /** Every entry with its bytes to `each`, in order, the archive read to its end so that its checks run. */
+  entries(path: string, format: StoredFormat, each: EntryStream, opts: { signal?: AbortSignal }): Promise<void>;
   /** The entry names that tell what the archive holds, read as little as tells. Throws when unreadable. */
   leadingEntryNames(path: string, format: StoredFormat, opts: { signal?: AbortSignal }): Promise<string[]>;
   /** Every entry to `visit`, the archive read to its end so that its own checks run; returns what they covered. */
@@ -70,9 +103,10 @@ export interface ArchiveReader {
   extract(path: string, format: StoredFormat, choice: EntryChoice, dest: string, opts: ExtractArchiveOptions): Promise<{ entry: string; bytes: number }>;
 }
 
-/** One archive format: its reader, and its writer of the whole archive into `sink` (returns its size in bytes). */
+/** One archive format: its reader, its writer of the whole archive into `sink` (returns its size in bytes), and of entries one by one. */
 export interface ArchiveRow extends ArchiveReader {
   create(sink: ByteSink, format: ArchiveFormat, input: SnapshotArchiveInput, opts: CreateArchiveOptions): Promise<number>;
+  writer(sink: ByteSink, format: ArchiveFormat, opts: CreateArchiveOptions): EntryWriter;
 }
 
 const FORMATS: Record<ArchiveFormat, ArchiveRow> = { zip: zipArchive, "tar.gz": tarArchive("gzip"), "tar.zst": tarArchive("zstd") };
@@ -93,8 +127,20 @@ export interface SnapshotArchive {
    */
   findEntry(kind: EntryKind, name: string, opts?: { signal?: AbortSignal }): Promise<ChosenEntry | undefined>;
   walk(visit: EntryVisitor, opts?: WalkOptions): Promise<string>;
+  /** Every entry with its bytes as a stream to `each`, in the archive's order, read to its end. */
+  entries(each: EntryStream, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Extracts the snapshot (`kind` "snapshot") or state file of `name` to `dest`. */
   extract(kind: EntryKind, name: string, dest: string, opts?: ExtractArchiveOptions): Promise<ExtractedEntry>;
+  /** How the entry of `kind` for `name` is found here (entries.ts); undefined when this format has no place for one (a raw snapshot holds no state file). */
+  entryOf(kind: EntryKind, name: string): EntryChoice | undefined;
+  /** True when the snapshot is the file itself (a raw snapshot): read by position there, never copied out. */
+  readonly snapshotInPlace: boolean;
+  /**
+   * The entries `take` names a kind for, in this archive's order (the first of each kind), written
+   * into `sink` as a new archive in `format` under the layout's names for `name`, modes kept; the
+   * rest left out. The caller commits the sink.
+   */
+  copyEntries(sink: ByteSink, format: ArchiveFormat, name: string, take: (entry: string) => EntryKind | undefined, opts?: CreateArchiveOptions): Promise<CopiedEntries>;
 }
 
 /**
@@ -111,9 +157,34 @@ export async function openSnapshotArchive(path: string, format?: StoredFormat): 
     format: f,
     findEntry: async (kind, name, opts = {}) => chooseEntry(await reader.leadingEntryNames(path, f, opts), kind, name, names),
     walk: (visit, opts = {}) => reader.walk(path, f, visit, opts),
+    entries: (each, opts = {}) => reader.entries(path, f, each, opts),
     async extract(kind, name, dest, opts = {}) {
       const r = await reader.extract(path, f, entryChoice(kind, name, names), dest, opts);
       return { format: names, ...r };
+    },
+    entryOf: (kind, name) => reader.entryOf(path, f, kind, name),
+    snapshotInPlace: reader.snapshotInPlace,
+    async copyEntries(sink, format, name, take, opts = {}) {
+      const out = FORMATS[format].writer(sink, format, opts);
+      const layout = entryNames(name, format);
+      const copied: CopiedEntries = { names: [], taken: {}, left: [], bytes: 0 };
+      await reader.entries(
+        path,
+        f,
+        async (entry, body) => {
+          copied.names.push(entry.name);
+          const kind = take(entry.name);
+          if (!kind || copied.taken[kind] !== undefined) {
+            copied.left.push(entry.name);
+            return;
+          }
+          await out.add(layout[kind], entry.mode & 0o7777, body, entry.size);
+          copied.taken[kind] = entry.name;
+        },
+        opts,
+      );
+      copied.bytes = await out.finish();
+      return copied;
     },
   };
 }
@@ -130,9 +201,20 @@ export function snapshotNameOf(fileName: string, format: StoredFormat): string {
 /** bbolt's meta page magic, 0xED0CDAED little-endian after the 16-byte page header. */
 const BOLT_MAGIC = [0xed, 0xda, 0x0c, 0xed];
 
+/** The first bytes formatOfHead needs: bbolt's magic ends at byte 20. */
+export const HEAD_BYTES = 20;
+
+/** The first HEAD_BYTES bytes of a stored snapshot (fewer when it is shorter). */
+export const readStoredHead = (path: string): Promise<Uint8Array> => readHead(path, HEAD_BYTES);
+
 /** How a stored snapshot is kept, by its first bytes: an archive format, a raw etcd snapshot, or neither. */
 export function formatOfHead(head: Uint8Array): StoredFormat | undefined {
-  const f = formatFromMagic(head);
-  if (f) return f;
-  return BOLT_MAGIC.every((b, i) => head[16 + i] === b) ? "raw" : undefined;
+  return describeHead(head)?.format;
+}
+
+/** formatOfHead, and what in the bytes told it (`magic 1f8b`, `bbolt meta magic`): verify reports it. */
+export function describeHead(head: Uint8Array): { format: StoredFormat; magic: string } | undefined {
+  const m = magicOf(head);
+  if (m) return { format: m.format, magic: `magic ${Buffer.from(m.magic).toString("hex")}` };
+  return BOLT_MAGIC.every((b, i) => head[16 + i] === b) ? { format: "raw", magic: "bbolt meta magic" } : undefined;
 }

@@ -28,6 +28,10 @@ export interface ChosenEntry {
 export interface EntryChoice {
   wanted: string;
   choose(names: readonly string[]): ChosenEntry | undefined;
+  /** Whether `choose` may pick `entry`: the wanted name or a candidate (rule 1 or 3); a reader that streams keeps each such entry until it knows. */
+  mayAnswer(entry: string): boolean;
+  /** Whether `entry` is the wanted name, with or without a leading `/` or `./` (rule 1 or 2). */
+  isWanted(entry: string): boolean;
 }
 
 const CANDIDATE: Record<EntryKind, RegExp> = {
@@ -51,7 +55,13 @@ export function chooseEntry(names: readonly string[], kind: EntryKind, name: str
 }
 
 export function entryChoice(kind: EntryKind, name: string, format: ArchiveFormat): EntryChoice {
-  return { wanted: entryNames(name, format)[kind], choose: (names) => chooseEntry(names, kind, name, format) };
+  const wanted = entryNames(name, format)[kind];
+  return {
+    wanted,
+    choose: (names) => chooseEntry(names, kind, name, format),
+    mayAnswer: (entry) => entry === wanted || candidateOf(kind, entry) !== undefined,
+    isWanted: (entry) => sameEntryName(entry, wanted),
+  };
 }
 
 /** The warning a reader logs when an entry stands in for the wanted one (rule 2 or 3). */

@@ -5,14 +5,27 @@
  */
 import { entryNotFound } from "../archive/zip-reader-extract.ts";
 import { openRegular } from "../fs/regular.ts";
+import { stat } from "node:fs/promises";
+import { basename } from "node:path";
 import type { ArchiveReader, WalkOptions } from "./archive.ts";
+import type { EntryChoice } from "./entries.ts";
 
 export const rawReader: ArchiveReader = {
+  snapshotInPlace: true,
+
+  /** Its one entry, named by the file's base name: the snapshot. */
+  entryOf: (path, _format, kind) => (kind === "snapshot" ? whole(basename(path)) : undefined),
+
+  async entries(path, _format, each, opts) {
+    const { size, mode } = await stat(path);
+    await readArchiveFile(path, opts, (source) => each({ name: basename(path), mode: mode & 0o7777, size }, source));
+  },
+
   leadingEntryNames: async () => [],
 
   async walk(path, _format, visit, opts) {
     return readArchiveFile(path, opts, async (source) => {
-      const sink = visit(path, -1);
+      const sink = visit(basename(path), -1);
       let size = 0;
       for await (const c of source) {
         opts.signal?.throwIfAborted();
@@ -27,6 +40,12 @@ export const rawReader: ArchiveReader = {
     throw entryNotFound(choice.wanted, path);
   },
 };
+
+/** The choice of the one entry a raw snapshot holds: itself. */
+function whole(entry: string): EntryChoice {
+  const is = (e: string) => e === entry;
+  return { wanted: entry, choose: (names) => (names.some(is) ? { name: entry, exact: true } : undefined), mayAnswer: is, isWanted: is };
+}
 
 /** The file's bytes in order, each seen by `onArchiveBytes` first; the descriptor closed after `read`. */
 export async function readArchiveFile<T>(path: string, opts: WalkOptions, read: (source: AsyncIterable<Uint8Array>) => Promise<T>): Promise<T> {
