@@ -131,7 +131,8 @@ export interface SnapshotArchive {
   entries(each: EntryStream, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Extracts the snapshot (`kind` "snapshot") or state file of `name` to `dest`. */
   extract(kind: EntryKind, name: string, dest: string, opts?: ExtractArchiveOptions): Promise<ExtractedEntry>;
-  /** How the entry of `kind` for `name` is found here (entries.ts); undefined when this format has no place for one (a raw snapshot holds no state file). */
+  /** How the entry of `kind` for `name` is found here (entries.ts): every stored format holds a snapshot; a raw one has no place for a state file. */
+  entryOf(kind: "snapshot", name: string): EntryChoice;
   entryOf(kind: EntryKind, name: string): EntryChoice | undefined;
   /** True when the snapshot is the file itself (a raw snapshot): read by position there, never copied out. */
   readonly snapshotInPlace: boolean;
@@ -162,7 +163,7 @@ export async function openSnapshotArchive(path: string, format?: StoredFormat): 
       const r = await reader.extract(path, f, entryChoice(kind, name, names), dest, opts);
       return { format: names, ...r };
     },
-    entryOf: (kind, name) => reader.entryOf(path, f, kind, name),
+    entryOf: ((kind: EntryKind, name: string) => reader.entryOf(path, f, kind, name)) as SnapshotArchive["entryOf"],
     snapshotInPlace: reader.snapshotInPlace,
     async copyEntries(sink, format, name, take, opts = {}) {
       const out = FORMATS[format].writer(sink, format, opts);

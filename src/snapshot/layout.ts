@@ -17,7 +17,7 @@
  * (docs/archive-formats.md). Which entry answers for a name is entries.ts.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { ARCHIVE_FORMATS, formatOfFileName, type ArchiveFormat } from "../archive/format.ts";
 
 /** `<name>.zip`, `<name>.tar.gz`, `<name>.tar.zst` */
@@ -44,6 +44,9 @@ export function entryNames(name: string, format: ArchiveFormat): { snapshot: str
   if (format === "zip") return { snapshot: snapshotEntryName(name), state: stateEntryName(name) };
   return { snapshot: `backup/${name}`, state: `etc/kubernetes/${name}.rkestate` };
 }
+
+/** The entry names of `name` in the archive file `fileName`, by its suffix; the zip's (RKE's) for any other. */
+export const entryNamesIn = (fileName: string, name: string) => entryNames(name, parseArchiveFileName(basename(fileName))?.format ?? "zip");
 
 export const archivePath = (backupDir: string, name: string, format: ArchiveFormat = "zip") => join(backupDir, archiveFileName(name, format));
 export const rawPath = (backupDir: string, name: string) => join(backupDir, name);

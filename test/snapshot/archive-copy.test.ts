@@ -56,10 +56,10 @@ for (const from of ARCHIVE_FORMATS) {
       await out.commit();
       expect(copied.left).toEqual([]);
       expect(copied.names).toEqual(before.map(([n]) => n));
-      expect(copied.taken).toEqual({ snapshot: source.entryOf("snapshot", "a")!.wanted, state: source.entryOf("state", "a")!.wanted });
+      expect(copied.taken).toEqual({ snapshot: source.entryOf("snapshot", "a").wanted, state: source.entryOf("state", "a")!.wanted });
 
       const target = await openSnapshotArchive(dest);
-      const names = { snapshot: target.entryOf("snapshot", "b")!.wanted, state: target.entryOf("state", "b")!.wanted };
+      const names = { snapshot: target.entryOf("snapshot", "b").wanted, state: target.entryOf("state", "b")!.wanted };
       const renamed = before.map(([n, mode, h]): [string, number, string] => [n === copied.taken.snapshot ? names.snapshot : names.state, mode, h]);
       expect(await contents(target)).toEqual(renamed);
       expect(renamed).toContainEqual([names.snapshot, 0o600, sha(snap)]);

@@ -6,14 +6,12 @@
  */
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
-import { readHead } from "../../../archive/format.ts";
 import { MAX_STATE_BYTES } from "../../../archive/limits.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import { checkBolt, type BoltCheck } from "../../../bbolt/check.ts";
 import { DatabaseCopy, databaseChecks } from "./database.ts";
-import { candidateOf, chooseEntry } from "../../../snapshot/entries.ts";
-import { entryNames, parseArchiveFileName } from "../../../snapshot/layout.ts";
-import { formatOfHead, openSnapshotArchive, type StoredFormat } from "../../../snapshot/archive.ts";
+import { parseArchiveFileName } from "../../../snapshot/layout.ts";
+import { describeHead, openSnapshotArchive, readStoredHead, type StoredFormat } from "../../../snapshot/archive.ts";
 import { stateChecks, summarizeState, type StateSummary } from "./state-file.ts";
 import { TrailerCheck } from "./trailer.ts";
 import type { Logger } from "../../../log/logger.ts";
@@ -55,12 +53,12 @@ export interface VerifyOptions {
 export async function verifySnapshotFile(path: string, name: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const checks: Check[] = [];
   const report: VerifyReport = { target: path, name, checks, ok: false };
-  const head = await readHead(path, 20).catch((e: NodeJS.ErrnoException) => {
+  const head = await readStoredHead(path).catch((e: NodeJS.ErrnoException) => {
     throw new RkeToolsError(e.code === "ENOENT" ? ErrorCode.NotFound : ErrorCode.Io, `Cannot verify ${path}: ${e.code === "ENOENT" ? "no such file" : e.message}`, { cause: e });
   });
-  const format = formatOfHead(head);
+  const known = describeHead(head);
   const named = parseArchiveFileName(basename(path))?.format;
-  if (!format) {
+  if (!known) {
     checks.push({
       check: "format",
       status: "fail",
@@ -68,10 +66,10 @@ export async function verifySnapshotFile(path: string, name: string, opts: Verif
     });
     return report;
   }
+  const format = known.format;
   report.format = format;
-  const magic = format === "raw" ? "bbolt meta magic" : `magic ${Buffer.from(head.subarray(0, format === "tar.gz" ? 2 : 4)).toString("hex")}`;
   const note = named && named !== format ? `; the file name says ${named}, readers go by the bytes` : "";
-  checks.push({ check: "format", status: "ok", detail: `${format} (${magic})${note}` });
+  checks.push({ check: "format", status: "ok", detail: `${format} (${known.magic})${note}` });
 
   const copies: DatabaseCopy[] = [];
   try {
@@ -86,7 +84,8 @@ export async function verifySnapshotFile(path: string, name: string, opts: Verif
 /** The entries' checks: integrity, snapshot, trailer, database, state file, stored SHA-256. */
 async function readChecks(path: string, name: string, format: StoredFormat, report: VerifyReport, opts: VerifyOptions, onCopy: (c: DatabaseCopy) => void): Promise<void> {
   const checks = report.checks;
-  const names = entryNames(name, format === "raw" ? "zip" : format);
+  const archive = await openSnapshotArchive(path, format);
+  const [snapshotEntry, stateEntry] = [archive.entryOf("snapshot", name), archive.entryOf("state", name)]; // no state file in a raw snapshot
   const archiveHash = createHash("sha256");
   // Every entry that may answer for the snapshot or the state file is checked as it streams by;
   // which one does is decided at the end, by the rule every reader follows (snapshot/entries.ts).
@@ -100,23 +99,22 @@ async function readChecks(path: string, name: string, format: StoredFormat, repo
   const p = opts.progress;
   const progress = p && Progress.start({ log: p.log, msg: "Verifying snapshot", fields: { name, file: basename(path) }, total: statSync(path).size, policy: p.policy });
   try {
-    const archive = await openSnapshotArchive(path, format);
     const integrity = await archive
       .walk(
         (entry) => {
-          if (format === "raw") {
-            const trailer = new TrailerCheck();
-            trailers.set(basename(path), { trailer });
-            return trailer; // read by position where it is
-          }
           seen.push(entry);
-          if (!trailers.has(entry) && (entry === names.snapshot || candidateOf("snapshot", entry) !== undefined)) {
-            const [trailer, db] = [new TrailerCheck(), new DatabaseCopy(path)];
+          if (!trailers.has(entry) && snapshotEntry.mayAnswer(entry)) {
+            const trailer = new TrailerCheck();
+            if (archive.snapshotInPlace) {
+              trailers.set(entry, { trailer });
+              return trailer; // bbolt reads it by position where it is
+            }
+            const db = new DatabaseCopy(path);
             onCopy(db);
             trailers.set(entry, { trailer, copy: db });
             return { write: (c) => (trailer.write(c), db.write(c)) };
           }
-          if (!states.has(entry) && (entry === names.state || candidateOf("state", entry) !== undefined)) {
+          if (stateEntry && !states.has(entry) && stateEntry.mayAnswer(entry)) {
             const s = { size: 0, parts: [] as Buffer[] };
             states.set(entry, s);
             return {
@@ -131,17 +129,13 @@ async function readChecks(path: string, name: string, format: StoredFormat, repo
         { signal: opts.signal, onArchiveBytes: (c) => (archiveHash.update(c), progress?.add(c.byteLength)) },
       )
       .finally(() => progress?.stop());
-    if (format === "raw") {
-      snapshot = { entry: basename(path), trailer: trailers.get(basename(path))!.trailer.result() };
-    } else {
-      const s = chooseEntry(seen, "snapshot", name, format);
-      const t = chooseEntry(seen, "state", name, format);
-      const found = s && trailers.get(s.name);
-      const parts = t && states.get(t.name);
-      snapshot = s && found && { entry: s.name, trailer: found.trailer.result() };
-      copy = found?.copy;
-      state = t && parts && parseState(t.name, parts.size, parts.parts);
-    }
+    const s = snapshotEntry.choose(seen);
+    const t = stateEntry?.choose(seen);
+    const found = s && trailers.get(s.name);
+    const parts = t && states.get(t.name);
+    snapshot = s && found && { entry: s.name, trailer: found.trailer.result() };
+    copy = found?.copy;
+    state = t && parts && parseState(t.name, parts.size, parts.parts);
     others = seen.filter((e) => e !== snapshot?.entry && e !== state?.entry);
     checks.push({ check: "integrity", status: "ok", detail: integrity + (others.length ? `; other entries: ${others.join(", ")}` : "") });
   } catch (e) {
@@ -152,7 +146,7 @@ async function readChecks(path: string, name: string, format: StoredFormat, repo
   report.archiveSha256 = archiveHash.digest("hex");
 
   if (!snapshot) {
-    checks.push({ check: "snapshot entry", status: "fail", detail: `no entry ${names.snapshot}${others.length ? ` (entries: ${others.join(", ")})` : ""}` });
+    checks.push({ check: "snapshot entry", status: "fail", detail: `no entry ${snapshotEntry.wanted}${others.length ? ` (entries: ${others.join(", ")})` : ""}` });
   } else {
     checks.push({ check: "snapshot entry", status: "ok", detail: `${snapshot.entry}, ${snapshot.trailer.bytes} bytes` });
     const t = snapshot.trailer;
@@ -167,8 +161,8 @@ async function readChecks(path: string, name: string, format: StoredFormat, repo
     report.database = copy ? await copy.check(`${path}:${snapshot.entry}`, opts.signal) : await checkBolt(path, { signal: opts.signal });
     checks.push(...databaseChecks(report.database, copy?.failure));
   }
-  if (format !== "raw") {
-    if (!state) checks.push({ check: "state file", status: "warn", detail: `no entry ${names.state}: a restore takes the cluster state from elsewhere` });
+  if (stateEntry) {
+    if (!state) checks.push({ check: "state file", status: "warn", detail: `no entry ${stateEntry.wanted}: a restore takes the cluster state from elsewhere` });
     else if (!state.json) checks.push({ check: "state file", status: "fail", detail: `${state.entry} is not JSON: ${state.why}` });
     else {
       report.state = summarizeState(state.json);

@@ -12,7 +12,7 @@ import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../e
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
-import { entryNames, existingArchivePath, extractedStatePath, parseArchiveFileName } from "../../../snapshot/layout.ts";
+import { entryNamesIn, existingArchivePath, extractedStatePath } from "../../../snapshot/layout.ts";
 
 export interface ExtractStateOptions {
   paths: Paths;
@@ -28,7 +28,7 @@ export interface ExtractedState {
 
 export async function extractStateFile(name: string, opts: ExtractStateOptions): Promise<ExtractedState> {
   const zip = existingArchivePath(opts.paths.backup, name); // `<name>.zip`, else a tar format's archive
-  const entry = entryNames(name, parseArchiveFileName(basename(zip))?.format ?? "zip").state;
+  const entry = entryNamesIn(zip, name).state;
   const dest = extractedStatePath(opts.paths.tmp);
   assertExists(zip);
   await cleanStaleTemps(dirname(dest), { of: basename(dest) }); // left by a killed run

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import type { Deflater } from "../../../archive/deflate.ts";
-import type { ArchiveFormat } from "../../../archive/format.ts";
+import { DEFAULT_ARCHIVE_FORMAT, type ArchiveFormat } from "../../../archive/format.ts";
 import { MAX_STATE_BYTES } from "../../../archive/limits.ts";
 import { ErrorCode } from "../../../errors.ts";
 import { AtomicFile } from "../../../fs/atomic.ts";
@@ -51,7 +51,7 @@ function archiveSink(file: AtomicFile, hashing: boolean): ByteSink & { digest():
 }
 
 /** Refuses early what would fail only after a whole snapshot: a directory where the zip goes. */
-export async function checkTarget(backupDir: string, name: string, format: ArchiveFormat = "zip"): Promise<string> {
+export async function checkTarget(backupDir: string, name: string, format: ArchiveFormat = DEFAULT_ARCHIVE_FORMAT): Promise<string> {
   const zipPath = archivePath(backupDir, name, format);
   const st = await fsp.stat(backupDir).catch((e: NodeJS.ErrnoException) => {
     throw new ArchiveError(ErrorCode.Io, `backup folder ${backupDir} ${e.code === "ENOENT" ? "does not exist" : e.message}`, { cause: e });
@@ -152,7 +152,7 @@ export async function writeArchive(
     // tar needs the snapshot's size up front: etcd announces it with its first message.
     const snapshotSize = () => input.info.expectedBytes;
     const archive = { name: input.name, snapshot: input.snapshot, snapshotSize, state: input.state };
-    const zipBytes = await createSnapshotArchive(sink, input.format ?? "zip", archive, { deflater: opts.deflater, signal: opts.signal });
+    const zipBytes = await createSnapshotArchive(sink, input.format ?? DEFAULT_ARCHIVE_FORMAT, archive, { deflater: opts.deflater, signal: opts.signal });
     opts.signal?.throwIfAborted();
     await file.commit();
     return { zipPath, zipBytes, archiveSha256: sink.digest(), snapshot: input.info as SnapshotInfo };
