@@ -4,26 +4,14 @@
  * show one frozen line for minutes. One info line per interval (10 s) while the work runs, none
  * for work that ends sooner: bytes done, the total and percentage where known, the mean rate.
  */
+import { systemClock, type Clock } from "../time/clock.ts";
 import type { Fields, Logger } from "./logger.ts";
 
 /** Default interval between two lines: at most and at least every 10 s. */
 export const PROGRESS_INTERVAL_MS = 10_000;
 
 /** Time source and ticker; tests drive a fake one instead of waiting on the wall clock. */
-export interface ProgressClock {
-  now(): number;
-  /** Calls `tick` every `ms` until the returned function is called. */
-  every(ms: number, tick: () => void): () => void;
-}
-
-export const realClock: ProgressClock = {
-  now: () => performance.now(),
-  every(ms, tick) {
-    const t = setInterval(tick, ms);
-    t.unref(); // a progress line never keeps the process alive
-    return () => clearInterval(t);
-  },
-};
+export type ProgressClock = Clock;
 
 /** How often to report; the tools build it once from the environment (progressPolicyFrom). */
 export interface ProgressPolicy {
@@ -31,7 +19,7 @@ export interface ProgressPolicy {
   clock: ProgressClock;
 }
 
-export const DEFAULT_PROGRESS: ProgressPolicy = { intervalMs: PROGRESS_INTERVAL_MS, clock: realClock };
+export const DEFAULT_PROGRESS: ProgressPolicy = { intervalMs: PROGRESS_INTERVAL_MS, clock: systemClock };
 
 export interface ProgressOptions {
   log: Logger;

@@ -1,38 +1,8 @@
 /** Progress lines on a clock the test moves: pace, content, both formats, and silence once stopped. */
 import { describe, expect, test } from "bun:test";
 import { Logger } from "../../src/log/logger.ts";
-import { formatBytes, Progress, type ProgressClock } from "../../src/log/progress.ts";
-
-/** A clock whose ticker fires only when the test advances it. */
-function fakeClock() {
-  let now = 0;
-  const tickers = new Set<{ ms: number; next: number; tick: () => void }>();
-  const clock: ProgressClock = {
-    now: () => now,
-    every(ms, tick) {
-      const t = { ms, next: now + ms, tick };
-      tickers.add(t);
-      return () => tickers.delete(t);
-    },
-  };
-  return {
-    clock,
-    advance(ms: number) {
-      const end = now + ms;
-      for (;;) {
-        const due = [...tickers].filter((t) => t.next <= end).sort((a, b) => a.next - b.next)[0];
-        if (!due) break;
-        now = due.next;
-        due.next += due.ms;
-        due.tick();
-      }
-      now = end;
-    },
-    get active() {
-      return tickers.size;
-    },
-  };
-}
+import { formatBytes, Progress } from "../../src/log/progress.ts";
+import { fakeClock } from "../support/clock.ts";
 
 function capture(format: "text" | "json" = "text") {
   const lines: string[] = [];
