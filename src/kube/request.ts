@@ -4,7 +4,8 @@
  * as kubectl does (RKE's apiserver certificate carries IP:127.0.0.1, which its kubeconfig uses).
  */
 import { formatDuration, Millisecond } from "../time/duration.ts";
-import { ErrorCode, RkeToolsError, fetchErrorMessage } from "../errors.ts";
+import { ErrorCode, RkeToolsError } from "../errors.ts";
+import { fetchErrorMessage } from "../net/fetch-error.ts";
 import { abortError, timeoutSignal } from "../retry/policy.ts";
 import type { KubeClientConfig } from "./kubeconfig.ts";
 

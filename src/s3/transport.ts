@@ -7,7 +7,8 @@
  */
 import { getCACertificates } from "node:tls";
 import { AwsV4Signer } from "aws4fetch";
-import { ErrorCode, RkeToolsError, fetchErrorMessage } from "../errors.ts";
+import { ErrorCode, RkeToolsError } from "../errors.ts";
+import { fetchFailure, isTlsFailure } from "../net/fetch-error.ts";
 import { abortError } from "../retry/policy.ts";
 import type { CredentialSource } from "./credentials/types.ts";
 
@@ -83,9 +84,9 @@ export function networkError(e: unknown, spec: { method: string; url: URL; timeo
   if (timeout?.aborted) {
     return new RkeToolsError(ErrorCode.Http, `${where}: no answer within ${Math.round((spec.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)}s`, { cause: e });
   }
-  const code = (e as { code?: string })?.code ?? "";
-  const message = fetchErrorMessage(e);
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME|TLS|SSL|HANDSHAKE/i.test(code)) {
+  const f = fetchFailure(e);
+  const { code, message } = f;
+  if (isTlsFailure(f)) {
     return new RkeToolsError(ErrorCode.Tls, `${where}: TLS: ${code}: ${message}`.replace(/: $/, ""), { cause: e });
   }
   return new RkeToolsError(ErrorCode.Http, `${where}: ${code ? code + ": " : ""}${message}`, { cause: e });
