@@ -85,8 +85,3 @@ export function cannot(code: ErrorCode, what: string, cause: unknown, why?: stri
 export function names(e: unknown, operation: string): e is RkeToolsError {
   return e instanceof RkeToolsError && e.operation === operation;
 }
-
-/** A fetch error's message without the advice Bun adds for its own developers ("For more information, pass `verbose: true` …"). */
-export function fetchErrorMessage(e: unknown): string {
-  return messageOf(e).replace(/\.?\s*For more information, pass `verbose: true`.*$/s, "");
-}

@@ -6,12 +6,15 @@
  * size and that digest, then rename it to `<dir>/<basename(key)>`. Nothing half-written is left under
  * the final name. Which key a snapshot is: snapshot/stores/s3-snapshots.ts.
  */
-import { closeSync, fstatSync, openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { basename, join } from "node:path";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.ts";
 import { AtomicFile, cleanStaleTemps } from "../fs/atomic.ts";
 import { silentLogger, type Logger } from "../log/logger.ts";
 import { Progress, type ProgressPolicy } from "../log/progress.ts";
+import { BodyError } from "../net/body-error.ts";
+import { bodyToFile } from "../net/body-to-file.ts";
+import { StallWatch, stallPolicy, type StallPolicy } from "../net/stall.ts";
 import { abortError, retry, retryPolicy, type RetryPolicy } from "../retry/policy.ts";
 import type { S3Client } from "./client.ts";
 import { S3RequestError, isTransient } from "./s3-error.ts";
@@ -30,9 +33,6 @@ export interface DownloadOptions {
   /** What the progress lines name (the snapshot); default the key. */
   name?: string;
 }
-
-/** How often the file's growth is looked at for early syncs: 64 MiB arrive in ≈ 250 ms at loopback speed. */
-const SYNC_POLL_MS = 50;
 
 export const DEFAULT_DOWNLOAD_RETRY = retryPolicy({ attempts: 5, delayMs: 1000, factor: 2, jitter: 0.2, maxDelayMs: 15_000 });
 
@@ -53,14 +53,11 @@ export async function downloadObject(client: S3Client, key: string, dir: string,
   const stopHash = new AbortController();
   const hashing = readFd === undefined ? undefined : sha256Following(readFd, head.size, { signal: stopHash.signal });
   hashing?.catch(() => {}); // awaited below; a stopped hasher must not count as unhandled meanwhile
-  // Disk writes start early too, as the file grows, so that the fsync before the rename has little
-  // left (docs/s3.md, "Download speed"). Bun's writer does not say how far it got: its size is polled.
+  // Disk writes start early too, as the file grows (net/body-to-file.ts), so that the fsync before
+  // the rename has little left (docs/s3.md, "Download speed").
   const progress = opts.progress && Progress.start({ log, msg: "Downloading snapshot", fields: { name }, total: head.size, policy: opts.progress });
-  const syncing = setInterval(() => {
-    const size = fstatSync(file.fd).size;
-    file.syncAsItGrows(size);
-    progress?.set(size);
-  }, SYNC_POLL_MS);
+  const stall = stallPolicy({ idleMs: opts.idleTimeoutMs });
+  const receive = (res: Response, watch: StallWatch) => bodyToFile(res, file, { watch, expected: head.size, onGrowth: (size) => progress?.set(size) });
   let mismatch: RkeToolsError | undefined; // the one error of this function's own that the catch passes on as it is
   try {
     await retry(
@@ -69,10 +66,7 @@ export async function downloadObject(client: S3Client, key: string, dir: string,
         // Every request names the object HEAD saw, so that a resume never splices in a replacement.
         const headers: Record<string, string> = head.etag ? { "If-Match": head.etag } : {};
         if (file.written > 0) headers.Range = `bytes=${file.written}-`;
-        await streamBody(client, key, headers, file, opts.idleTimeoutMs ?? 60_000, opts.signal);
-        if (file.written !== head.size) {
-          throw new RkeToolsError(ErrorCode.Http, `GET [${key}] ended after ${file.written} of ${head.size} bytes`);
-        }
+        await streamBody(client, key, headers, receive, stall, opts.signal);
       },
       { ...(opts.retry ?? DEFAULT_DOWNLOAD_RETRY), retryOn: (e) => isTransient(e) },
       {
@@ -80,7 +74,6 @@ export async function downloadObject(client: S3Client, key: string, dir: string,
         onRetry: (e, attempt, ms) => log.warn(`download of [${key}] interrupted, resuming at byte ${file.written} in ${Math.round(ms)}ms`, { attempt, error: messageOf(e) }),
       },
     );
-    clearInterval(syncing);
     progress?.stop();
     const digest = await hashing;
     if (expected && expected !== digest) {
@@ -89,7 +82,6 @@ export async function downloadObject(client: S3Client, key: string, dir: string,
     }
     await file.commit();
   } catch (e) {
-    clearInterval(syncing);
     progress?.stop();
     stopHash.abort();
     await hashing?.catch(() => {});
@@ -109,39 +101,33 @@ export async function downloadObject(client: S3Client, key: string, dir: string,
 }
 
 /**
- * One GET, appended to `file` by Bun's native writer; a watchdog drops the connection when the file
- * stops growing for `idleMs` (headers included).
+ * One GET, appended to the file by `receive` (net/body-to-file.ts); its stall watch drops the
+ * connection when nothing arrives for the policy's idle time (headers included).
  */
-async function streamBody(client: S3Client, key: string, headers: Record<string, string>, file: AtomicFile, idleMs: number, parent?: AbortSignal): Promise<void> {
-  const idle = new AbortController();
-  const signal = parent ? AbortSignal.any([parent, idle.signal]) : idle.signal;
-  let size = file.written;
-  let grewAt = Date.now();
-  const watchdog = setInterval(
-    () => {
-      const now = fstatSync(file.fd).size;
-      if (now > size) {
-        size = now;
-        grewAt = Date.now();
-      } else if (Date.now() - grewAt >= idleMs) {
-        idle.abort();
-      }
-    },
-    Math.max(10, Math.min(1000, idleMs / 4)),
-  );
+async function streamBody(
+  client: S3Client,
+  key: string,
+  headers: Record<string, string>,
+  receive: (res: Response, watch: StallWatch) => Promise<number>,
+  stall: StallPolicy,
+  parent?: AbortSignal,
+): Promise<void> {
+  const watch = new StallWatch(stall, parent);
   try {
-    const res = await client.request("GET", key, { headers, signal, timeoutMs: 24 * 3600_000 });
+    const res = await client.request("GET", key, { headers, signal: watch.signal, timeoutMs: 24 * 3600_000 });
     if (headers.Range && res.status !== 206) {
       await res.body?.cancel();
       throw new S3RequestError(500, "RangeIgnored", `GET [${key}] ignored the resume range (HTTP ${res.status})`);
     }
-    await file.appendBody(res);
+    await receive(res, watch);
   } catch (e) {
     if (parent?.aborted) throw abortError(parent);
-    if (idle.signal.aborted) throw new RkeToolsError(ErrorCode.Http, `GET [${key}] stalled: no data for ${Math.round(idleMs / 1000)}s`, { cause: e });
+    if (watch.stalled) throw new RkeToolsError(ErrorCode.Http, `GET [${key}] stalled: no data for ${Math.round(stall.idleMs / 1000)}s`, { cause: e });
+    if (e instanceof BodyError && e.kind === "length")
+      throw new RkeToolsError(ErrorCode.Http, `GET [${key}] ended after ${e.fields.bytes} of ${e.fields.expected} bytes`, { cause: e });
     if (e instanceof RkeToolsError) throw e;
     throw networkError(e, { method: "GET", url: new URL(`s3://${client.bucket}/${key}`) });
   } finally {
-    clearInterval(watchdog);
+    watch.stop();
   }
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { lastLine, runTool } from "../support/bin.ts";
 import { ErrorCode, isRkeToolsError } from "../../src/errors.ts";
 import { localEndpoint } from "../../src/tools/etcd-backup/restore/endpoint.ts";
+import { AtomicFile, EARLY_SYNC_BYTES } from "../../src/fs/atomic.ts";
 import { peerDownload } from "../../src/tools/etcd-backup/restore/peer-download.ts";
 import { makePki, type Pki } from "../support/pki.ts";
 import { snapshotBytes, withTrailer } from "../faults/fixtures.ts";
@@ -207,5 +208,49 @@ describe("peerDownload (library): a peer that stops sending", () => {
     expect(isRkeToolsError(e, ErrorCode.Aborted)).toBe(true);
     expect(existsSync(join(dst.backup, "aborted"))).toBe(false);
     expect(leftovers()).toEqual([]);
+  });
+});
+
+describe("peerDownload (library): a large body", () => {
+  const big = snapshotBytes(EARLY_SYNC_BYTES + 2 * (1 << 20));
+  const head = EARLY_SYNC_BYTES + (1 << 20);
+  let synced = Promise.withResolvers<void>();
+  let server: Server;
+  let port = 0;
+  beforeAll(async () => {
+    // Sends all but the last MiB, then waits for the client's early sync before it ends the body.
+    server = createServer({ key: pki.read(pki.node.key), cert: pki.read(pki.node.cert), ca: pki.read(pki.ca), requestCert: true, rejectUnauthorized: true }, (sock) => {
+      sock.on("error", () => {});
+      sock.once("data", async () => {
+        sock.write(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\nConnection: close\r\n\r\n`);
+        sock.write(big.subarray(0, head));
+        await synced.promise;
+        sock.end(big.subarray(head));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(() => {
+    synced.resolve();
+    server.close();
+  });
+
+  test("is synced to disk as it grows, as the S3 download is (an fdatasync while the body still streams)", async () => {
+    const original = AtomicFile.prototype.syncEarly;
+    AtomicFile.prototype.syncEarly = function (this: AtomicFile) {
+      synced.resolve();
+      original.call(this);
+    };
+    try {
+      const tls = { ca: pki.read(pki.ca), cert: pki.read(pki.node.cert), key: pki.read(pki.node.key) };
+      // Without early syncs the server never ends the body: the download then stalls and fails.
+      const r = await peerDownload("big", { endpoint: localEndpoint("127.0.0.1", port), tls, dest: join(dst.backup, "big"), stallMs: 10_000 });
+      expect(r.bytes).toBe(big.length);
+      expect(readFileSync(join(dst.backup, "big")).equals(big)).toBe(true);
+      expect(leftovers()).toEqual([]);
+    } finally {
+      AtomicFile.prototype.syncEarly = original;
+    }
   });
 });

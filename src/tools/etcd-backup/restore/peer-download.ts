@@ -9,13 +9,16 @@
  * cut or foreign body (an error page, 0 bytes) leaves nothing under the final name, and a rerun
  * (RKE restarts the container until it succeeds) starts clean.
  */
-import { closeSync, openSync, statSync } from "node:fs";
-import { ErrorCode, RkeToolsError, fetchErrorMessage, isRkeToolsError, messageOf } from "../../../errors.ts";
+import { closeSync, openSync } from "node:fs";
 import { basename, dirname } from "node:path";
+import { ErrorCode, RkeToolsError, isRkeToolsError } from "../../../errors.ts";
 import { AtomicFile, cleanStaleTemps } from "../../../fs/atomic.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
 import { Progress, type ProgressPolicy } from "../../../log/progress.ts";
-import { abortError } from "../../../retry/policy.ts";
+import { BodyError } from "../../../net/body-error.ts";
+import { bodyToFile } from "../../../net/body-to-file.ts";
+import { fetchFailure, type FetchFailureKind } from "../../../net/fetch-error.ts";
+import { StallWatch, stallPolicy } from "../../../net/stall.ts";
 import type { TlsFiles } from "../../../tls/pem.ts";
 import { TRAILER_SIZE } from "../inspect/trailer.ts";
 import type { Endpoint } from "../../../net/endpoint.ts";
@@ -40,56 +43,52 @@ export function peerUrl(endpoint: Endpoint, name: string): string {
   return `https://${endpoint.target}/${encodeURI(name).replace(/[?#]/g, encodeURIComponent)}`;
 }
 
-const TLS_HINTS: Record<string, string> = {
-  SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate is not signed by --cacert",
-  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is not signed by --cacert",
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate is not signed by --cacert",
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's certificate is not signed by --cacert",
-  CERT_HAS_EXPIRED: "the server's certificate has expired",
-  ECONNREFUSED: "connection refused",
-  ECONNRESET: "the server closed the connection (does it trust our --cert?)",
-  EPROTO: "the TLS handshake failed (does the server trust our --cert?)",
+/** Before the answer: a reset or a protocol error is most likely the TLS handshake refusing us. */
+const HINTS: Partial<Record<FetchFailureKind, string>> = {
+  untrusted: "the server's certificate is not signed by --cacert",
+  expired: "the server's certificate has expired",
+  refused: "connection refused",
+  reset: "the server closed the connection (does it trust our --cert?)",
+  handshake: "the TLS handshake failed (does the server trust our --cert?)",
 };
 
-/** Before the answer: a reset or a protocol error is most likely the TLS handshake refusing us. */
 function describeFetchError(e: unknown): string {
-  const code = (e as { code?: string }).code;
-  const hint = code ? TLS_HINTS[code] : undefined;
-  return hint ? `${hint} (${code})` : fetchErrorMessage(e);
+  const f = fetchFailure(e);
+  const hint = HINTS[f.kind];
+  return hint ? `${hint} (${f.code})` : f.message;
 }
 
 /** Once data has flowed, TLS is settled: say what happened to the body, nothing about certificates. */
 function describeBodyError(e: unknown): string {
-  const code = (e as { code?: string }).code;
-  if (code === "ECONNRESET") return "the connection closed before the body ended (ECONNRESET)";
-  return fetchErrorMessage(e);
+  const f = fetchFailure(e);
+  return f.kind === "reset" ? `the connection closed before the body ended (${f.code})` : f.message;
 }
 
 export async function peerDownload(name: string, opts: PeerDownloadOptions): Promise<{ url: string; bytes: number }> {
   const log = opts.log ?? silentLogger;
   const url = peerUrl(opts.endpoint, name);
-  const stall = new AbortController();
-  const signal = opts.signal ? AbortSignal.any([opts.signal, stall.signal]) : stall.signal;
-  const stallMs = opts.stallMs ?? 60_000;
-  let timer = setTimeout(() => stall.abort(new Error(`no data for ${stallMs / 1000} s`)), stallMs);
-  const alive = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => stall.abort(new Error(`no data for ${stallMs / 1000} s`)), stallMs);
-  };
   const fail = (why: string, cause?: unknown) => new RkeToolsError(ErrorCode.Http, `backup download failed: ${why} (GET ${url})`, cause === undefined ? {} : { cause });
-
+  // Counts from before the request: a peer that never answers is a stall too.
+  const watch = new StallWatch(stallPolicy({ idleMs: opts.stallMs }), opts.signal);
+  let plan: BodyPlan | undefined;
+  /** An abort as it is; a stall, an overgrown or a short body in our words; else undefined. */
+  const ours = (e: unknown): RkeToolsError | undefined => {
+    if (isRkeToolsError(e, ErrorCode.Aborted)) return e;
+    if (e instanceof BodyError) return fail(bodyFailure(e, plan, opts.dest), e);
+    return undefined;
+  };
   try {
     let res: Response;
     try {
       res = await fetch(url, {
-        signal,
+        signal: watch.signal,
         redirect: "error",
         // Bun asks for gzip/br/zstd by default and inflates what comes: lengths would not match.
         headers: { "Accept-Encoding": "identity" },
         tls: { ca: opts.tls.ca, cert: opts.tls.cert, key: opts.tls.key, rejectUnauthorized: true, checkServerIdentity: () => undefined },
       } as RequestInit);
     } catch (e) {
-      throw signal.aborted ? abortedBy(signal, opts.signal, fail) : fail(describeFetchError(e), e);
+      throw ours(watch.failure()) ?? fail(describeFetchError(e), e);
     }
     if (res.status !== 200) {
       await res.body?.cancel().catch(() => {});
@@ -97,49 +96,31 @@ export async function peerDownload(name: string, opts: PeerDownloadOptions): Pro
       log.error(e.message);
       throw e;
     }
-    let plan: BodyPlan;
     try {
       plan = planBody(res.headers, opts.dest, fail);
     } catch (e) {
       await res.body?.cancel().catch(() => {});
       throw e;
     }
-    alive();
+    watch.touch();
 
     await cleanStaleTemps(dirname(opts.dest), { of: basename(opts.dest) }); // left by a killed run
     const file = await AtomicFile.create(opts.dest, { mode: 0o600 });
     const readFd = openSync(file.tempPath, "r");
     const trailer = new TrailerFollower(readFd);
-    // Bun.write streams the body into the (already 0600) temporary file natively: measured ~30 MiB
-    // less peak RSS than a JS read loop (docs/bench/restore.md). Progress is watched on the file.
-    let lastSize = 0;
     const progress = opts.progress && Progress.start({ log, msg: "Downloading snapshot", fields: { name }, total: plan.expected, policy: opts.progress });
-    const watch = setInterval(() => {
-      const size = fileSize(file.tempPath);
-      if (size >= 0) progress?.set(size);
-      if (size > plan.limit)
-        stall.abort(
-          new Error(
-            plan.expected === undefined ? `the body outgrew the ${plan.limit} bytes free in ${dirname(opts.dest)}` : `the body outgrew its Content-Length (${plan.expected})`,
-          ),
-        );
-      if (size !== lastSize) {
-        lastSize = size;
-        alive();
-      }
-    }, 500);
     try {
       let bytes: number;
       try {
-        bytes = await Bun.write(file.tempPath, res);
+        // Native writer, early syncs, the size bound, progress (net/body-to-file.ts).
+        bytes = await bodyToFile(res, file, { watch, limit: plan.limit, expected: plan.expected, onGrowth: (size) => progress?.set(size) });
       } catch (e) {
-        if (isRkeToolsError(e)) throw e;
-        // Our side of the pipe: name the file, not the transfer (a full disk is not the peer's fault).
-        if ((e as NodeJS.ErrnoException).code === "ENOSPC") throw fail(`Cannot write ${opts.dest}: no space left on device`, e);
-        throw signal.aborted ? abortedBy(signal, opts.signal, fail) : fail(`transfer broke off after ${fileSize(file.tempPath)} bytes: ${describeBodyError(e)}`, e);
+        const known = ours(e);
+        if (known) throw known;
+        // Our side of the pipe names the file, not the transfer (a full disk is not the peer's fault).
+        if (isRkeToolsError(e, ErrorCode.Io)) throw fail(e.message, e);
+        throw fail(`transfer broke off after ${file.written} bytes: ${describeBodyError(e)}`, e);
       }
-      if (plan.expected !== undefined && bytes !== plan.expected) throw fail(`received ${bytes} of ${plan.expected} bytes`);
-      if (bytes > plan.limit) throw fail(`the body outgrew the ${plan.limit} bytes free in ${dirname(opts.dest)}`);
       const check = await trailer.finish();
       if (!check.ok) throw fail(notASnapshot(check.bytes));
       await file.commit(); // fsync (same inode), rename, fsync the folder
@@ -149,13 +130,19 @@ export async function peerDownload(name: string, opts: PeerDownloadOptions): Pro
       await file.abort();
       throw e;
     } finally {
-      clearInterval(watch);
       progress?.stop();
       closeSync(readFd);
     }
   } finally {
-    clearTimeout(timer);
+    watch.stop();
   }
+}
+
+/** A stall, an overgrown or a short body, in the download's words. */
+function bodyFailure(e: BodyError, plan: BodyPlan | undefined, dest: string): string {
+  if (e.kind !== "limit") return e.message; // "no data for 60 s", "received 500 of 1000 bytes"
+  if (plan?.expected !== undefined) return `the body outgrew its Content-Length (${plan.expected})`;
+  return `the body outgrew the ${e.fields.limit} bytes free in ${dirname(dest)}`;
 }
 
 /** What was received fails etcd's own check (inspect/trailer.ts): an error page, a cut, a wrong file. */
@@ -163,17 +150,4 @@ function notASnapshot(bytes: number): string {
   if (bytes === 0) return "the body is empty, not an etcd snapshot";
   if (bytes <= TRAILER_SIZE) return `the body is ${bytes} bytes, too short for an etcd snapshot`;
   return `the ${bytes} bytes received are not an etcd snapshot: they do not end with the SHA-256 of the rest (etcd's trailer)`;
-}
-
-function abortedBy(signal: AbortSignal, outer: AbortSignal | undefined, fail: (why: string) => RkeToolsError): RkeToolsError {
-  if (outer?.aborted) return abortError(outer);
-  return fail(messageOf(signal.reason));
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return -1;
-  }
 }
