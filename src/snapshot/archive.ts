@@ -9,6 +9,8 @@ import type { Deflater } from "../archive/deflate.ts";
 import { detectArchiveFormat, magicOf, readHead, type ArchiveFormat } from "../archive/format.ts";
 import type { ExtractOptions } from "../archive/zip-reader-extract.ts";
 import { RkeToolsError } from "../errors.ts";
+import type { FileHandle } from "node:fs/promises";
+import { openRegular } from "../fs/regular.ts";
 import type { ByteSink } from "../fs/sink.ts";
 import { chooseEntry, entryChoice, type ChosenEntry, type EntryChoice, type EntryKind } from "./entries.ts";
 import { entryNames, parseArchiveFileName } from "./layout.ts";
@@ -87,6 +89,20 @@ export interface CopiedEntries {
   bytes: number;
 }
 
+/**
+ * An archive's bytes wherever they are kept (a file, an S3 object): by range, or in order from
+ * the start. Enough to tell what an archive holds without having it all (findEntryIn).
+ */
+export interface ArchiveBytes {
+  /** Names the archive in messages: its path or key. */
+  readonly label: string;
+  readonly size: number;
+  /** Bytes [start, end). */
+  range(start: number, end: number): Promise<Uint8Array>;
+  /** The bytes in order from the start; leaving the loop early ends the transfer. */
+  stream(): AsyncIterable<Uint8Array>;
+}
+
 /** How one stored format is read, the archive at `path`. */
 export interface ArchiveReader {
   /** True when the snapshot is the file itself (a raw snapshot): read by position there, never copied out. */
@@ -96,7 +112,7 @@ export interface ArchiveReader {
   /** Every entry with its bytes to `each`, in order, the archive read to its end so that its checks run. */
   entries(path: string, format: StoredFormat, each: EntryStream, opts: { signal?: AbortSignal }): Promise<void>;
   /** The entry names that tell what the archive holds, read as little as tells. Throws when unreadable. */
-  leadingEntryNames(path: string, format: StoredFormat, opts: { signal?: AbortSignal }): Promise<string[]>;
+  leadingEntryNames(bytes: ArchiveBytes, format: StoredFormat, opts: { signal?: AbortSignal }): Promise<string[]>;
   /** Every entry to `visit`, the archive read to its end so that its own checks run; returns what they covered. */
   walk(path: string, format: StoredFormat, visit: EntryVisitor, opts: WalkOptions): Promise<string>;
   /** The chosen entry to `dest`, which appears only once the whole archive checked out. */
@@ -156,7 +172,14 @@ export async function openSnapshotArchive(path: string, format?: StoredFormat): 
   return {
     path,
     format: f,
-    findEntry: async (kind, name, opts = {}) => chooseEntry(await reader.leadingEntryNames(path, f, opts), kind, name, names),
+    async findEntry(kind, name, opts = {}) {
+      const fh = await openRegular(path);
+      try {
+        return await findEntryIn(fileBytes(path, fh, (await fh.stat()).size), f, kind, name, opts);
+      } finally {
+        await fh.close();
+      }
+    },
     walk: (visit, opts = {}) => reader.walk(path, f, visit, opts),
     entries: (each, opts = {}) => reader.entries(path, f, each, opts),
     async extract(kind, name, dest, opts = {}) {
@@ -187,6 +210,29 @@ export async function openSnapshotArchive(path: string, format?: StoredFormat): 
       copied.bytes = await out.finish();
       return copied;
     },
+  };
+}
+
+/**
+ * The entry of `kind` for `name` in an archive reached by its bytes (an S3 object), read as
+ * little as tells, as SnapshotArchive.findEntry: a zip's central directory by range, a tar's
+ * headers from its start up to the first that may be the snapshot. Throws when unreadable.
+ */
+export async function findEntryIn(bytes: ArchiveBytes, format: StoredFormat, kind: EntryKind, name: string, opts: { signal?: AbortSignal } = {}): Promise<ChosenEntry | undefined> {
+  return chooseEntry(await READERS[format].leadingEntryNames(bytes, format, opts), kind, name, format === "raw" ? "zip" : format);
+}
+
+/** A local file's bytes through its open descriptor (left open: the caller closes it). */
+function fileBytes(path: string, fh: FileHandle, size: number): ArchiveBytes {
+  return {
+    label: path,
+    size,
+    async range(start, end) {
+      const buf = new Uint8Array(end - start);
+      const { bytesRead } = await fh.read(buf, 0, buf.byteLength, start);
+      return buf.subarray(0, bytesRead);
+    },
+    stream: () => fh.createReadStream({ start: 0, highWaterMark: 64 * 1024, autoClose: false }),
   };
 }
 

@@ -5,7 +5,6 @@
  * once etcd's first message has arrived (archive/tar-writer.ts). Read in order, to the end, so
  * that gzip's CRC or zstd's checksum runs.
  */
-import { createReadStream } from "node:fs";
 import { readHead, type ArchiveFormat } from "../archive/format.ts";
 import { checkFreeSpace, MAX_SNAPSHOT_BYTES } from "../archive/limits.ts";
 import type { TarCompression } from "../archive/tar-compression.ts";
@@ -52,9 +51,10 @@ export function tarArchive(c: Exclude<TarCompression, "none">): ArchiveRow {
     },
 
     /** The headers up to the first one that may be the snapshot: ours hold the state file before it. */
-    async leadingEntryNames(path, _format, opts) {
+    async leadingEntryNames(bytes, _format, opts) {
       const seen: string[] = [];
-      await readTar(createReadStream(path, { highWaterMark: 64 * 1024 }), { compression: c, label: path, signal: opts.signal }, async (h) => {
+      // "stop" ends the read at that header: a remote stream is left there, its transfer ended.
+      await readTar(bytes.stream(), { compression: c, label: bytes.label, signal: opts.signal }, async (h) => {
         seen.push(h.name);
         return candidateOf("snapshot", h.name) !== undefined ? "stop" : undefined;
       });

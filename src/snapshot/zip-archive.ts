@@ -3,6 +3,7 @@
  * absolute names as RKE's readers look them up (layout.ts); read by offset through the central
  * directory (archive/zip-reader.ts).
  */
+import { readZipEntriesByRange } from "../archive/zip-directory.ts";
 import { ZipReader } from "../archive/zip-reader.ts";
 import { extractEntryToFile } from "../archive/zip-reader-extract.ts";
 import { pumpEntry } from "../archive/zip-reader-inflate.ts";
@@ -49,13 +50,9 @@ export const zipArchive: ArchiveRow = {
     }
   },
 
-  async leadingEntryNames(path) {
-    const zip = await ZipReader.open(path);
-    try {
-      return zip.entries.map((e) => e.name); // the central directory: all of them at once
-    } finally {
-      zip.close();
-    }
+  /** The central directory, all of them at once, by range (zip-directory.ts): one read for a snapshot's. */
+  async leadingEntryNames(bytes) {
+    return (await readZipEntriesByRange((start, end) => bytes.range(start, end), bytes.size, { label: bytes.label })).map((e) => e.name);
   },
 
   async walk(path, _format, visit, opts) {

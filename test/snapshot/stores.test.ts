@@ -5,7 +5,7 @@
  * in STORES. The commands' own tests (test/etcd-backup/) keep checking what RKE sees.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "bun:test";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,15 +75,15 @@ const STATE = Buffer.from('{"desiredState":{},"currentState":{}}');
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 /** A snapshot archive of `name` in `format` (state file included unless told), under `dir`. */
-async function makeArchive(dir: string, name: string, format: ArchiveFormat, opts: { state?: boolean } = {}): Promise<string> {
+async function makeArchive(dir: string, name: string, format: ArchiveFormat, opts: { state?: boolean | Uint8Array } = {}): Promise<string> {
   const path = join(dir, `${Math.random().toString(36).slice(2)}-${archiveFileName(name, format)}`);
   const data = makeBoltSnapshot(20_000);
-  const withState = opts.state ?? true;
+  const state = opts.state === false ? undefined : opts.state === true || opts.state === undefined ? STATE : opts.state;
   if (format === "zip") {
-    await writeGoZip(path, [{ name: `/backup/${name}`, data }, ...(withState ? [{ name: `/etc/kubernetes/${name}.rkestate`, data: STATE, mode: 0o100400 }] : [])]);
+    await writeGoZip(path, [{ name: `/backup/${name}`, data }, ...(state ? [{ name: `/etc/kubernetes/${name}.rkestate`, data: state, mode: 0o100400 }] : [])]);
     return path;
   }
-  return makeSnapshotTar(path, format, name, data, withState ? STATE : undefined);
+  return makeSnapshotTar(path, format, name, data, state);
 }
 
 for (const kind of STORES) {
@@ -147,6 +147,21 @@ for (const kind of STORES) {
       const copies = await h.store.stat("legacy");
       expect(copies.length).toBe(1);
       expect(copies[0]!.size).toBe(readFileSync(raw).byteLength);
+    });
+
+    test("a state file of 400 KiB (certificates) is seen in every format, however it compresses", async () => {
+      // A state file holds PEM certificates and keys: base64, which compresses to about 3/4, so that
+      // a tar.zst's first block is larger than any small fixed first read of the object.
+      const certs = Buffer.from(JSON.stringify({ certificatesBundle: randomBytes(300 * 1024).toString("base64") }));
+      for (const format of ARCHIVE_FORMATS) await h.store.put(await makeArchive(src, "certs", format, { state: certs }), "certs", format);
+      await h.store.put(await makeArchive(src, "bare", "tar.zst", { state: false }), "bare", "tar.zst");
+      const records = await h.store.list();
+      expect(records.map((r) => [r.name, r.format, r.stateFile]).sort()).toEqual([
+        ["bare", "tar.zst", false],
+        ["certs", "tar.gz", true],
+        ["certs", "tar.zst", true],
+        ["certs", "zip", true],
+      ]);
     });
 
     test("the raw snapshot comes after the archives of the same name", async () => {
