@@ -41,6 +41,7 @@ export const CASES: Case[] = [
   { id: "download-s3-bad-endpoint", tool: EBK, args: ["etcd-backup", "download", "--s3-backup", "--name=x", "--s3-endpoint=http://[::1", "--s3-bucketName=b"] },
   { id: "download-s3-no-bucket", tool: EBK, args: ["etcd-backup", "download", "--s3-backup", "--name=x", "--s3-endpoint=127.0.0.1:1"] },
   { id: "verify-missing", tool: EBK, args: ["etcd-backup", "verify", "--name=nosuch"] },
+  { id: "list-no-backup-folder", tool: EBK, args: ["etcd-backup", "list"] },
   { id: "extractstatefile-missing", tool: EBK, args: ["etcd-backup", "extractstatefile", "--name=nosuch"] },
   { id: "serve-no-certs", tool: EBK, args: ["etcd-backup", "serve", "--name=x"] },
   { id: "nginx-proxy-help", tool: "nginx-proxy", args: ["--help"] },

@@ -7,6 +7,7 @@
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { readHead } from "../../archive/format.ts";
+import { cannot, ErrorCode } from "../../errors.ts";
 import { isTempName } from "../../fs/atomic.ts";
 import { formatOfHead, openSnapshotArchive, snapshotNameOf, type StoredFormat } from "../archive.ts";
 import { NOT_SNAPSHOTS, parseArchiveFileName } from "../layout.ts";
@@ -14,7 +15,10 @@ import { sortRecords, type SnapshotRecord } from "./store.ts";
 
 export async function listLocal(backupDir: string, opts: { signal?: AbortSignal } = {}): Promise<SnapshotRecord[]> {
   const records: SnapshotRecord[] = [];
-  for (const e of await fsp.readdir(backupDir, { withFileTypes: true })) {
+  const entries = await fsp.readdir(backupDir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+    throw cannot(e.code === "ENOENT" ? ErrorCode.NotFound : ErrorCode.Io, "list snapshots", e, `the backup folder ${backupDir} ${folderProblem(e.code)}`);
+  });
+  for (const e of entries) {
     opts.signal?.throwIfAborted();
     if (!e.isFile() || isTempName(e.name) || e.name.endsWith(".part") || NOT_SNAPSHOTS.has(e.name)) continue;
     const path = join(backupDir, e.name);
@@ -28,6 +32,14 @@ export async function listLocal(backupDir: string, opts: { signal?: AbortSignal 
     records.push({ location: "local", name, format, path, size: st.size, time: st.mtime, stateFile });
   }
   return sortRecords(records);
+}
+
+/** What is wrong with the folder, in the operator's words (not Node's "scandir"). */
+function folderProblem(code: string | undefined): string {
+  if (code === "ENOENT") return "does not exist";
+  if (code === "ENOTDIR") return "is not a directory";
+  if (code === "EACCES" || code === "EPERM") return `is not readable (${code})`;
+  return `cannot be read (${code ?? "unknown error"})`;
 }
 
 /**
