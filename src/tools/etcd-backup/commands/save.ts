@@ -5,7 +5,7 @@ import { fetchClusterState } from "../save/cluster-state.ts";
 import { saveOnce } from "../save/once.ts";
 import { runRolling } from "../save/rolling.ts";
 import { saveSettings } from "../save/settings.ts";
-import { uploaderFor } from "../save/s3-seam.ts";
+import { uploaderFor } from "../save/uploader.ts";
 import { saveDeflater } from "../save/deflater.ts";
 import { applyLogFlags } from "./common.ts";
 

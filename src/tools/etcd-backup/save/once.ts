@@ -10,7 +10,7 @@ import { backupOptionsFor, backupWithRetries, type BackupResult } from "./attemp
 import { cleanNamedBackups } from "./named-retention.ts";
 import type { SaveSettings } from "./settings.ts";
 import { removeStateFile } from "./statefile.ts";
-import type { SnapshotUploader } from "./upload.ts";
+import type { SnapshotUploader } from "./uploader.ts";
 import { archiveFileNames } from "../../../snapshot/layout.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import { cleanUnheldLocks } from "../../../fs/name-lock.ts";
@@ -44,7 +44,7 @@ export async function saveOnce(name: string, settings: SaveSettings, opts: SaveO
     const res = await backupWithRetries(name, target, backupOptionsFor(settings, opts));
     await removeStateFile(res.statePath, log);
     log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
-    if (opts.upload) await opts.upload.upload(res.zipPath, name, { signal, log, sha256: res.archiveSha256, format: settings.archiveFormat });
+    if (opts.upload) await opts.upload.upload({ name, format: settings.archiveFormat, sha256: res.archiveSha256 }, { signal, log });
     await cleanNamedBackups(settings.paths.backup, name, { log, retentionMs: durationToMs(settings.retention), keep: [basename(res.zipPath)] });
     return res;
   } finally {

@@ -19,7 +19,7 @@ import { rollingName } from "../../../snapshot/name.ts";
 import { cleanRollingBackups } from "./rolling-retention.ts";
 import type { SaveSettings } from "./settings.ts";
 import { fetchState, type ClusterStateFetcher } from "./statefile.ts";
-import type { SnapshotUploader } from "./upload.ts";
+import type { SnapshotUploader } from "./uploader.ts";
 
 /** Attempts of the cluster-state fetch (the original's kubectl loop: 5, 15 s apart). */
 const STATE_ATTEMPTS = 5;
@@ -97,7 +97,7 @@ async function lockedCycle(name: string, tick: Date, settings: SaveSettings, opt
   const cutoff = tick.getTime() - durationToMs(settings.retention);
   await cleanRollingBackups(backup, cutoff, { log });
   if (opts.upload) {
-    await opts.upload.upload(res.zipPath, name, { signal, log, sha256: res.archiveSha256, format: settings.archiveFormat });
-    await opts.upload.applyRetention?.(cutoff, { signal, log });
+    await opts.upload.upload({ name, format: settings.archiveFormat, sha256: res.archiveSha256 }, { signal, log });
+    await opts.upload.applyRetention(cutoff, { signal, log });
   }
 }
