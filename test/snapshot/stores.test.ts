@@ -206,6 +206,7 @@ for (const kind of STORES) {
       const [copy] = await h.store.stat("snap");
       const fetched = await h.store.fetch(copy!);
       expect(existsSync(fetched.path)).toBe(true);
+      expect(fetched.path === copy!.where).toBe(h.store.readsInPlace); // what verify's progress lines go by
       await fetched.release();
       expect(existsSync(fetched.path)).toBe(fetched.path === copy!.where); // the folder hands out its own file
       expect((await h.store.list()).map((r) => [r.name, r.format])).toEqual([["snap", "tar.zst"]]);

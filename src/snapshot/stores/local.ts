@@ -11,6 +11,8 @@ export function localStore(backupDir: string): SnapshotStore {
   const dir = backupDir;
   return {
     location: "local",
+    whereField: "path",
+    readsInPlace: true,
     list: (opts = {}) => listLocal(dir, { signal: opts.signal }),
     async stat(name) {
       const copies: StoredCopy[] = [];

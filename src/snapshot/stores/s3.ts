@@ -40,6 +40,8 @@ export function s3Store(source: S3Source, opts: { log: Logger; tmpDir: string })
   const keysOf = (name: string) => [...archiveFileNames(name), name].map((n) => s3Key(config.folder, n));
   return {
     location: "s3",
+    whereField: "key",
+    readsInPlace: false,
     client: (signal) => connect(signal),
     list: async (o = {}) => listS3(await connect(o.signal), { signal: o.signal }),
     async stat(name, o = {}) {

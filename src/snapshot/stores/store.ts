@@ -60,6 +60,10 @@ export interface PutOptions extends StoreOptions {
 
 export interface SnapshotStore {
   readonly location: SnapshotRecord["location"];
+  /** What a copy's `where` is, as log lines name it: a file `path`, an object `key`. */
+  readonly whereField: "path" | "key";
+  /** Whether `fetch` hands out the kept file itself (read in place, worth progress lines) rather than a temporary copy. */
+  readonly readsInPlace: boolean;
   /** Every snapshot kept here, one record per file or object. */
   list(opts?: StoreOptions): Promise<SnapshotRecord[]>;
   /** The copies of `name` kept here: its archives (each format), then the raw snapshot. */

@@ -18,11 +18,11 @@ export default defineGoCommand({
     applyLogFlags(log, flags);
     const output = parseOutput(flags.output);
     const name = validateSnapshotName(flags.name);
-    // With --s3-backup the bucket's copies are verified, else the backup folder's (with progress lines: it is read in place).
+    // With --s3-backup the bucket's copies are verified, else the backup folder's (progress lines where a store's copy is read in place).
     const s3 = flags["s3-backup"];
     const reports = [];
     for (const store of await openStores({ local: !s3, s3 }, flags, env, { log, paths: pathsFrom(env) })) {
-      reports.push(...(await verifyInStore(store, name, { signal, log, progress: store.location === "local" ? progressPolicyFrom(env) : undefined })));
+      reports.push(...(await verifyInStore(store, name, { signal, log, progress: store.readsInPlace ? progressPolicyFrom(env) : undefined })));
     }
     writeSync(1, renderVerify(reports, output));
     verdict(name, reports); // throws the first failed check: the last line

@@ -12,7 +12,7 @@ export async function verifyInStore(store: SnapshotStore, name: string, opts: { 
   if (copies.length === 0) throw new RkeToolsError(ErrorCode.NotFound, `Cannot verify snapshot ${name}: ${store.absent(name)}`);
   const reports: VerifyReport[] = [];
   for (const copy of copies) {
-    opts.log?.debug("Verifying", store.location === "s3" ? { key: copy.where } : { path: copy.where });
+    opts.log?.debug("Verifying", { [store.whereField]: copy.where });
     const fetched = await store.fetch(copy, opts).catch((e) => {
       if (isRkeToolsError(e, ErrorCode.Aborted)) throw e;
       throw new RkeToolsError(isRkeToolsError(e) ? e.code : ErrorCode.Io, `Cannot verify snapshot ${name}: ${messageOf(e)}`, { cause: e });
