@@ -6,7 +6,6 @@
  * size and that digest, then rename it to `<dir>/<basename(key)>`. Nothing half-written is left under
  * the final name. Which key a snapshot is: snapshot/stores/s3-snapshots.ts.
  */
-import { closeSync, openSync } from "node:fs";
 import { basename, join } from "node:path";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../errors.ts";
 import { AtomicFile, cleanStaleTemps } from "../fs/atomic.ts";
@@ -49,10 +48,7 @@ export async function downloadObject(client: S3Client, key: string, dir: string,
   // Hashing costs about 1 s of CPU per GiB: done only when the upload recorded a digest to check
   // (the original's uploads have none). It reads what lands on disk, beside the transfer.
   const expected = head.metadata[SHA256_META]?.toLowerCase();
-  const readFd = expected ? openSync(file.tempPath, "r") : undefined;
-  const stopHash = new AbortController();
-  const hashing = readFd === undefined ? undefined : sha256Following(readFd, head.size, { signal: stopHash.signal });
-  hashing?.catch(() => {}); // awaited below; a stopped hasher must not count as unhandled meanwhile
+  const hashing = expected ? sha256Following(file.tempPath) : undefined;
   // Disk writes start early too, as the file grows (net/body-to-file.ts), so that the fsync before
   // the rename has little left (docs/s3.md, "Download speed").
   const progress = opts.progress && Progress.start({ log, msg: "Downloading snapshot", fields: { name }, total: head.size, policy: opts.progress });
@@ -75,7 +71,7 @@ export async function downloadObject(client: S3Client, key: string, dir: string,
       },
     );
     progress?.stop();
-    const digest = await hashing;
+    const digest = await hashing?.digest();
     if (expected && expected !== digest) {
       mismatch = new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] has SHA-256 ${digest}, but ${expected} was recorded at upload`);
       throw mismatch;
@@ -83,8 +79,7 @@ export async function downloadObject(client: S3Client, key: string, dir: string,
     await file.commit();
   } catch (e) {
     progress?.stop();
-    stopHash.abort();
-    await hashing?.catch(() => {});
+    await hashing?.stop();
     await file.abort();
     if (e instanceof S3RequestError && e.status === 412) {
       throw new RkeToolsError(ErrorCode.S3, `failed to download s3 backup: [${key}] was replaced during the download (ETag ${head.etag} no longer matches); try again`, {
@@ -93,8 +88,6 @@ export async function downloadObject(client: S3Client, key: string, dir: string,
     }
     if (e === mismatch || isRkeToolsError(e, ErrorCode.Aborted)) throw e; // told as it is, not wrapped
     throw new RkeToolsError(e instanceof RkeToolsError ? e.code : ErrorCode.S3, `Unable to download backup file for [${key}]: ${messageOf(e)}`, { cause: e });
-  } finally {
-    if (readFd !== undefined) closeSync(readFd); // here only: once, whichever way the download ended
   }
   log.info(`Successfully downloaded [${key}]`);
   return target;

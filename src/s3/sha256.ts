@@ -1,6 +1,5 @@
 /** SHA-256 of files: whole (upload) or following a writer (download). Native hasher; memory does not grow with the file. */
-import { fstatSync, readSync } from "node:fs";
-import { abortError } from "../retry/policy.ts";
+import { FileFollower } from "../fs/follow.ts";
 
 /** SHA-256 of a file, streamed. */
 export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
@@ -12,38 +11,30 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<st
   return hasher.digest("hex");
 }
 
+/** 4 MiB reads: half as many as 1 MiB ones for the hash's CPU; the download's peak RSS allows it. */
 const FOLLOW_CHUNK = 4 * 1024 * 1024;
-const FOLLOW_POLL_MS = 5;
 
-export interface FollowOptions {
-  /** Stops the hasher (the download failed); it then rejects with an Aborted error. */
-  signal?: AbortSignal;
+/** A digest being computed behind a writer; `digest()` once the writer is done, `stop()` if it failed. */
+export interface Sha256Following {
+  digest(): Promise<string>;
+  stop(): Promise<void>;
 }
 
 /**
- * SHA-256 of the first `size` bytes of the file open as `fd` while another writer appends them:
- * reads back behind the writer (from the page cache) as bytes land. Hashing then runs beside the
- * transfer instead of in series with every chunk (1 GiB: the hash costs 0.6 s of CPU). The bytes
- * below the file's size never change (the writer only appends), so the digest is that of the file.
+ * SHA-256 of the file at `path` while another writer appends to it: read back behind the writer
+ * (fs/follow.ts, from the page cache) as bytes land. Hashing then runs beside the transfer instead
+ * of in series with every chunk (1 GiB: the hash costs 0.6 s of CPU).
  */
-export async function sha256Following(fd: number, size: number, opts: FollowOptions = {}): Promise<string> {
+export function sha256Following(path: string): Sha256Following {
   const hasher = new Bun.CryptoHasher("sha256");
-  const buf = Buffer.allocUnsafe(Math.min(FOLLOW_CHUNK, Math.max(1, size)));
-  let hashed = 0;
-  while (hashed < size) {
-    if (opts.signal?.aborted) throw abortError(opts.signal);
-    const available = Math.min(size, fstatSync(fd).size);
-    if (available <= hashed) {
-      await Bun.sleep(FOLLOW_POLL_MS);
-      continue;
-    }
-    const n = readSync(fd, buf, 0, Math.min(buf.length, available - hashed), hashed);
-    if (n === 0) continue; // cannot happen while the file only grows; never spin on it
-    hasher.update(buf.subarray(0, n));
-    hashed += n;
-    await new Promise<void>((resolve) => setImmediate(resolve)); // let the writer's I/O run
-  }
-  return hasher.digest("hex");
+  const follower = new FileFollower(path, { write: (chunk) => void hasher.update(chunk) }, { chunkBytes: FOLLOW_CHUNK });
+  return {
+    digest: async () => {
+      await follower.finish();
+      return hasher.digest("hex");
+    },
+    stop: () => follower.stop(),
+  };
 }
 
 /** Object metadata name (x-amz-meta-sha256) under which uploads record the archive's digest. */

@@ -9,10 +9,10 @@
  * cut or foreign body (an error page, 0 bytes) leaves nothing under the final name, and a rerun
  * (RKE restarts the container until it succeeds) starts clean.
  */
-import { closeSync, openSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { ErrorCode, RkeToolsError, isRkeToolsError } from "../../../errors.ts";
 import { AtomicFile, cleanStaleTemps } from "../../../fs/atomic.ts";
+import { FileFollower } from "../../../fs/follow.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
 import { Progress, type ProgressPolicy } from "../../../log/progress.ts";
 import { BodyError } from "../../../net/body-error.ts";
@@ -20,10 +20,9 @@ import { bodyToFile } from "../../../net/body-to-file.ts";
 import { fetchFailure, type FetchFailureKind } from "../../../net/fetch-error.ts";
 import { StallWatch, stallPolicy } from "../../../net/stall.ts";
 import type { TlsFiles } from "../../../tls/pem.ts";
-import { TRAILER_SIZE } from "../inspect/trailer.ts";
+import { TRAILER_SIZE, TrailerCheck } from "../inspect/trailer.ts";
 import type { Endpoint } from "../../../net/endpoint.ts";
 import { planBody, type BodyPlan } from "./peer-body.ts";
-import { TrailerFollower } from "./trailer-follow.ts";
 
 export interface PeerDownloadOptions {
   endpoint: Endpoint;
@@ -106,8 +105,9 @@ export async function peerDownload(name: string, opts: PeerDownloadOptions): Pro
 
     await cleanStaleTemps(dirname(opts.dest), { of: basename(opts.dest) }); // left by a killed run
     const file = await AtomicFile.create(opts.dest, { mode: 0o600 });
-    const readFd = openSync(file.tempPath, "r");
-    const trailer = new TrailerFollower(readFd);
+    // etcd's trailer checked on what lands, read back 1 MiB at a time behind the writer (fs/follow.ts).
+    const check = new TrailerCheck();
+    const trailer = new FileFollower(file.tempPath, check);
     const progress = opts.progress && Progress.start({ log, msg: "Downloading snapshot", fields: { name }, total: plan.expected, policy: opts.progress });
     try {
       let bytes: number;
@@ -121,8 +121,9 @@ export async function peerDownload(name: string, opts: PeerDownloadOptions): Pro
         if (isRkeToolsError(e, ErrorCode.Io)) throw fail(e.message, e);
         throw fail(`transfer broke off after ${file.written} bytes: ${describeBodyError(e)}`, e);
       }
-      const check = await trailer.finish();
-      if (!check.ok) throw fail(notASnapshot(check.bytes));
+      await trailer.finish();
+      const verdict = check.result();
+      if (!verdict.ok) throw fail(notASnapshot(verdict.bytes));
       await file.commit(); // fsync (same inode), rename, fsync the folder
       return { url, bytes };
     } catch (e) {
@@ -131,7 +132,6 @@ export async function peerDownload(name: string, opts: PeerDownloadOptions): Pro
       throw e;
     } finally {
       progress?.stop();
-      closeSync(readFd);
     }
   } finally {
     watch.stop();
