@@ -111,6 +111,37 @@ export class AtomicFile implements ByteSink {
   }
 
   /**
+   * Appends each chunk of `chunks` as it comes, calling `onChunk` after each. An abort of `signal`
+   * ends the wait for the next chunk (a stalled source may never answer) and throws its reason;
+   * the source is told to stop (not awaited, for the same reason).
+   */
+  async appendChunks(chunks: AsyncIterable<Uint8Array>, opts: { signal?: AbortSignal; onChunk?: () => void } = {}): Promise<void> {
+    const { signal } = opts;
+    const it = chunks[Symbol.asyncIterator]();
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal?.reason);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    aborted.catch(() => {}); // raced below; unobserved when the source ends first
+    let done = false;
+    try {
+      for (;;) {
+        signal?.throwIfAborted(); // aborted by the last chunk's observer (a limit): pull no more
+        const next = await Promise.race([it.next(), aborted]);
+        if (next.done) break;
+        await this.write(next.value);
+        opts.onChunk?.();
+      }
+      done = true;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      if (!done) void Promise.resolve(it.return?.()).catch(() => {});
+    }
+  }
+
+  /**
    * Starts an fdatasync unless one is running, without waiting for it: a long writer calls this as
    * it goes so that the disk writes overlap the transfer and `commit()`'s fsync has little left
    * (1 GiB: 300 ms at commit → 20 ms). A failure is kept and thrown by `commit()` (a failed fsync
@@ -177,7 +208,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   }
 }
 
-/** Streams `source` into `path` atomically; returns the number of bytes written. */
+/**
+ * Streams `source` into `path` atomically; returns the number of bytes written. The whole file's
+ * life in one call (create, appendChunks, commit or abort); a download that resumes or checks
+ * before the rename holds its AtomicFile itself and appends with net/body-to-file.ts.
+ */
 export async function streamToFileAtomic(
   path: string,
   source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
@@ -185,10 +220,7 @@ export async function streamToFileAtomic(
 ): Promise<number> {
   const f = await AtomicFile.create(path, opts);
   try {
-    for await (const chunk of source as AsyncIterable<Uint8Array>) {
-      opts.signal?.throwIfAborted();
-      await f.write(chunk);
-    }
+    await f.appendChunks(source as AsyncIterable<Uint8Array>, { signal: opts.signal });
     await f.commit();
     return f.written;
   } catch (e) {

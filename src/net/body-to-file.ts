@@ -3,8 +3,9 @@
  * peer's serve, docs/etcd-backup-download.md) need it: a Response goes through Bun's native writer
  * (measured faster and ~30 MiB leaner than a JS loop over its chunks, see AtomicFile.appendBody),
  * so the file's size is polled to learn how far it got; an async iterable of chunks is written
- * chunk by chunk. As the file grows: early fdatasyncs (so that the fsync before the rename has
- * little left), the caller's observer (progress), the byte limit, and the stall watch's `touch`.
+ * chunk by chunk (AtomicFile.appendChunks, also under fs/atomic.ts's streamToFileAtomic). As the
+ * file grows: early fdatasyncs (so that the fsync before the rename has little left), the
+ * caller's observer (progress), the byte limit, and the stall watch's `touch`.
  * Bytes already in the file (a resumed download) count. The caller commits or aborts the file.
  */
 import { fstatSync } from "node:fs";
@@ -51,7 +52,7 @@ export async function bodyToFile(body: Response | AsyncIterable<Uint8Array>, fil
   const stopPolling = watch.policy.clock.every(watch.policy.pollMs, grew);
   try {
     if (native) await file.appendBody(body);
-    else await writeChunks(body, file, watch.signal, grew);
+    else await file.appendChunks(body, { signal: watch.signal, onChunk: grew });
   } catch (e) {
     throw watch.failure() ?? e;
   } finally {
@@ -62,30 +63,4 @@ export async function bodyToFile(body: Response | AsyncIterable<Uint8Array>, fil
   if (opts.expected !== undefined && bytes !== opts.expected) throw new BodyError("length", `received ${bytes} of ${opts.expected} bytes`, { bytes, expected: opts.expected });
   if (opts.limit !== undefined && bytes > opts.limit) throw new BodyError("limit", `the body outgrew ${opts.limit} bytes`, { bytes, limit: opts.limit });
   return bytes;
-}
-
-/** Writes each chunk as it comes; an abort of `signal` ends the wait for the next one. */
-async function writeChunks(body: AsyncIterable<Uint8Array>, file: AtomicFile, signal: AbortSignal, grew: () => void): Promise<void> {
-  const it = body[Symbol.asyncIterator]();
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-  });
-  aborted.catch(() => {}); // raced below; unobserved when the body ends first
-  let done = false;
-  try {
-    for (;;) {
-      signal.throwIfAborted(); // cut by the last chunk (the limit): pull no more
-      const next = await Promise.race([it.next(), aborted]);
-      if (next.done) break;
-      await file.write(next.value);
-      grew();
-    }
-    done = true;
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-    if (!done) void Promise.resolve(it.return?.()).catch(() => {}); // not awaited: a stalled source may never answer
-  }
 }
