@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { Logger } from "../../src/log/logger.ts";
 import { retryPolicy } from "../../src/retry/policy.ts";
 import { ec2Hostname, fqdnHostname } from "../../src/tools/entrypoint/aws.ts";
-import { startEc2Imds, type Ec2Imds } from "../support/imds-ec2.ts";
+import { ImdsServer } from "../support/imds.ts";
 
-let imds: Ec2Imds | undefined;
+let imds: ImdsServer | undefined;
 afterEach(async () => {
   await imds?.stop();
   imds = undefined;
@@ -15,25 +15,22 @@ afterEach(async () => {
 
 describe("EC2 hostname through instance metadata", () => {
   test("IMDSv2: a session token with TTL 60, then the hostname with that token", async () => {
-    imds = startEc2Imds("ip-10-1-2-3.eu-west-1.compute.internal", "v2");
+    imds = new ImdsServer({ hostname: "ip-10-1-2-3.eu-west-1.compute.internal", mode: "v2" });
     expect(await ec2Hostname(imds.url)).toBe("ip-10-1-2-3.eu-west-1.compute.internal");
-    expect(imds.requests).toEqual([
-      { method: "PUT", path: "/latest/api/token", ttl: "60", token: "none" },
-      { method: "GET", path: "/latest/meta-data/hostname", ttl: undefined, token: "valid" },
-    ]);
+    expect(imds.trail()).toEqual(["PUT /latest/api/token 60 none", "GET /latest/meta-data/hostname - valid"]);
   });
 
   test("an IMDS without the token endpoint (IMDSv1) is asked without one", async () => {
-    imds = startEc2Imds("ip-10-0-0-9.ec2.internal", "v1");
+    imds = new ImdsServer({ hostname: "ip-10-0-0-9.ec2.internal", mode: "v1" });
     expect(await ec2Hostname(imds.url)).toBe("ip-10-0-0-9.ec2.internal");
-    expect(imds.requests.map((r) => `${r.method} ${r.path} ${r.token}`)).toEqual(["PUT /latest/api/token none", "GET /latest/meta-data/hostname none"]);
+    expect(imds.trail()).toEqual(["PUT /latest/api/token 60 none", "GET /latest/meta-data/hostname - none"]);
   });
 
   test("a failing service is retried, then reported", async () => {
-    imds = startEc2Imds("x", "unavailable");
+    imds = new ImdsServer({ hostname: "x", mode: "unavailable" });
     const err = await ec2Hostname(imds.url, { retry: retryPolicy({ attempts: 2, delayMs: 1, retryOn: () => true }) }).catch((e: unknown) => e);
     expect((err as Error).message).toBe("EC2 metadata service answered HTTP 503 for /latest/api/token");
-    expect(imds.requests).toHaveLength(2);
+    expect(imds.hits).toHaveLength(2);
   });
 
   test("nothing listening: fails without retrying", async () => {
@@ -45,19 +42,19 @@ describe("EC2 hostname through instance metadata", () => {
   });
 
   test("an answer of 50 MiB, or one that is no host name, is refused (issue 19, item 15)", async () => {
-    imds = startEc2Imds("a".repeat(50 << 20));
+    imds = new ImdsServer({ hostname: "a".repeat(50 << 20) });
     const big = await ec2Hostname(imds.url).catch((e: unknown) => e);
     expect((big as Error).message).toBe("EC2 metadata service answered /latest/meta-data/hostname with more than 4096 bytes");
     for (const bad of ["ip-10-0-0-1.ec2.internal extra.example", "$(reboot)", "x".repeat(64) + ".internal", "-lead.internal", "a..b"]) {
       await imds.stop();
-      imds = startEc2Imds(bad);
+      imds = new ImdsServer({ hostname: bad });
       const e = await ec2Hostname(imds.url).catch((err: unknown) => err);
       expect((e as Error).message).toStartWith("EC2 metadata service returned a hostname that is not a host name: ");
     }
   });
 
   test("the service is asked directly, never through HTTP_PROXY (a proxy would answer for its own instance)", async () => {
-    imds = startEc2Imds("ip-10-0-0-7.ec2.internal", "v2");
+    imds = new ImdsServer({ hostname: "ip-10-0-0-7.ec2.internal", mode: "v2" });
     const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy };
     process.env.HTTP_PROXY = "http://127.0.0.1:9"; // nothing listens there
     delete process.env.NO_PROXY;
@@ -73,7 +70,7 @@ describe("EC2 hostname through instance metadata", () => {
   });
 
   test("the session token never reaches a log line", async () => {
-    imds = startEc2Imds("h.internal", "v2");
+    imds = new ImdsServer({ hostname: "h.internal", mode: "v2" });
     const lines: string[] = [];
     const log = Logger.create({ level: "trace", sink: (l) => lines.push(l) });
     await ec2Hostname(imds.url, { log });

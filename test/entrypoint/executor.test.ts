@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { describeWith, hasCommand, isRoot } from "../support/components.ts";
 import { declareSecret } from "../support/secrets.ts";
-import { startEc2Imds, type Ec2Imds } from "../support/imds-ec2.ts";
+import { ImdsServer } from "../support/imds.ts";
 import { runInNamespace, until, values } from "./ns.fixture.ts";
 
 const REGISTRY_JSON = JSON.stringify({ auths: { "registry.example.com": { auth: Buffer.from("robot:hunter2-very-secret").toString("base64") } } });
@@ -20,7 +20,7 @@ function noCredentials(text: string) {
   for (const s of [REGISTRY_B64, REGISTRY_JSON, "hunter2-very-secret", Buffer.from("robot:hunter2-very-secret").toString("base64")]) expect(text).not.toContain(s);
 }
 
-let imds: Ec2Imds | undefined;
+let imds: ImdsServer | undefined;
 afterEach(async () => {
   await imds?.stop();
   imds = undefined;
@@ -28,7 +28,7 @@ afterEach(async () => {
 
 describeWith([isRoot, hasCommand("unshare", "util-linux")], "entrypoint.sh executor in a private mount namespace", () => {
   test("kubelet, cgroup v1: every preparation step, then exec with the extra arguments in the same PID", async () => {
-    imds = startEc2Imds("ip-10-9-8-7.eu-central-1.compute.internal", "v2");
+    imds = new ImdsServer({ hostname: "ip-10-9-8-7.eu-central-1.compute.internal", mode: "v2" });
     const args = ["--resolv-conf=/etc/resolv.conf", "--v=2"];
     const r = await runInNamespace(["kubelet", ...args], { env: { ...REGISTRY, RKE_TOOLS_EC2_IMDS_URL: imds.url } });
     expect(r.code).toBe(0);

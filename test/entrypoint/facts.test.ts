@@ -6,7 +6,7 @@ import { gatherFacts, processRunning } from "../../src/tools/entrypoint/facts.ts
 import { mountsUnder } from "../../src/tools/entrypoint/mountinfo.ts";
 import { entrypointPaths } from "../../src/tools/entrypoint/paths.ts";
 import { startDockerApi, type DockerApi } from "../support/docker-api.ts";
-import { startEc2Imds, type Ec2Imds } from "../support/imds-ec2.ts";
+import { ImdsServer } from "../support/imds.ts";
 
 const t = mkdtempSync(join(tmpdir(), "entrypoint-facts-"));
 afterAll(() => rmSync(t, { recursive: true, force: true }));
@@ -56,7 +56,7 @@ describe("mount table under a root", () => {
 
 describe("gatherFacts for kubelet in a relocated root", () => {
   let docker: DockerApi | undefined;
-  let imds: Ec2Imds | undefined;
+  let imds: ImdsServer | undefined;
   afterEach(async () => {
     await docker?.stop();
     await imds?.stop();
@@ -80,7 +80,7 @@ describe("gatherFacts for kubelet in a relocated root", () => {
   test("Docker, cgroup directories (links followed), os-release order, EC2 hostname", async () => {
     const r = root();
     docker = startDockerApi({ CgroupDriver: "systemd", CgroupVersion: "2", DockerRootDir: "/data/docker" });
-    imds = startEc2Imds("ip-1-2-3-4.ec2.internal");
+    imds = new ImdsServer({ hostname: "ip-1-2-3-4.ec2.internal" });
     const env = { PATH: "/nonexistent", RKE_TOOLS_ENTRYPOINT_ROOT: r, RKE_TOOLS_PROC_DIR: join(r, "proc"), RKE_TOOLS_DOCKER_SOCK: docker.socket, RKE_TOOLS_EC2_IMDS_URL: imds.url };
     const f = await gatherFacts(["kubelet"], env, entrypointPaths(env));
     expect(f).toEqual({
@@ -100,7 +100,7 @@ describe("gatherFacts for kubelet in a relocated root", () => {
 
   test("an EC2 hostname of 50 MiB: the hosts file's canonical name, as with no answer (issue 19, item 15)", async () => {
     const r = root();
-    imds = startEc2Imds("a".repeat(50 << 20));
+    imds = new ImdsServer({ hostname: "a".repeat(50 << 20) });
     const env = { PATH: "", RKE_TOOLS_ENTRYPOINT_ROOT: r, RKE_TOOLS_PROC_DIR: join(r, "proc"), RKE_TOOLS_DOCKER_SOCK: join(r, "none.sock"), RKE_TOOLS_EC2_IMDS_URL: imds.url };
     const f = await gatherFacts(["kube-proxy"], env, entrypointPaths(env));
     expect(f.hostname?.source).toBe("hostname -f");

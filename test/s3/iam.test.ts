@@ -31,7 +31,7 @@ describeWith([s3Gateway], "IAM credentials from local metadata servers", () => {
   }, 120_000);
 
   test("IMDSv2: token PUT, role GET and credentials GET carry the token; the secret is never logged", async () => {
-    const imds = new ImdsServer(issued(), "v2");
+    const imds = new ImdsServer({ credentials: issued(), mode: "v2" });
     try {
       const { log, lines } = captureLog();
       const env = { ...base, AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url };
@@ -53,7 +53,7 @@ describeWith([s3Gateway], "IAM credentials from local metadata servers", () => {
   });
 
   test("IMDSv1 when the token PUT is refused", async () => {
-    const imds = new ImdsServer(issued(), "v1");
+    const imds = new ImdsServer({ credentials: issued(), mode: "v1", tokenRefusal: 405 });
     try {
       const creds = await fetchImdsCredentials({ AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url });
       expect(creds.version).toBe(1);
@@ -65,7 +65,7 @@ describeWith([s3Gateway], "IAM credentials from local metadata servers", () => {
   });
 
   test("credentials are fetched again before they expire, not on every request", async () => {
-    const imds = new ImdsServer({ ...issued(), expiration: () => new Date(Date.parse("2030-01-01T00:10:00Z")) }, "v2");
+    const imds = new ImdsServer({ credentials: { ...issued(), expiration: () => new Date(Date.parse("2030-01-01T00:10:00Z")) }, mode: "v2" });
     try {
       let now = Date.parse("2030-01-01T00:00:00Z");
       const src = new RefreshingCredentials(

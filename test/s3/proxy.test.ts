@@ -33,7 +33,7 @@ test("loopback hosts are recognised (never proxied)", () => {
 });
 
 test("instance metadata is reached directly whatever the proxy variables say", async () => {
-  const imds = new ImdsServer({ accessKeyId: "AKIDIRECT", secretAccessKey: "direct-secret" });
+  const imds = new ImdsServer({ credentials: { accessKeyId: "AKIDIRECT", secretAccessKey: "direct-secret" } });
   try {
     const dead = "http://127.0.0.1:9";
     const creds = await withEnv({ HTTP_PROXY: dead, http_proxy: dead, ALL_PROXY: dead }, () => fetchImdsCredentials({ AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url }));
