@@ -107,7 +107,7 @@ describeWith(etcdComponents, "snapshot stream from a real etcd", () => {
     const path = join(dir, "good.zip");
     try {
       const res = await writeArchive(path, { name: "good", snapshot: verifySnapshot(from(chunks), info), info }, { hashArchive: true });
-      expect(res.zipBytes).toBe(statSync(path).size);
+      expect(res.archiveSize).toBe(statSync(path).size);
       expect(res.archiveSha256).toBe(createHash("sha256").update(readFileSync(path)).digest("hex"));
     } finally {
       rmSync(path, { force: true });

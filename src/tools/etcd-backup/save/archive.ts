@@ -26,8 +26,8 @@ export interface StateFile {
 }
 
 export interface ArchiveResult {
-  zipPath: string;
-  zipBytes: number;
+  archiveFile: string;
+  archiveSize: number;
   /** Hex SHA-256 of the archive file, computed as it was written when asked (the S3 upload stores it). */
   archiveSha256?: string;
   snapshot: SnapshotInfo;
@@ -50,16 +50,16 @@ function archiveSink(file: AtomicFile, hashing: boolean): ByteSink & { digest():
   };
 }
 
-/** Refuses early what would fail only after a whole snapshot: a directory where the zip goes. */
+/** Refuses early what would fail only after a whole snapshot: a directory where the archive goes. */
 export async function checkTarget(backupDir: string, name: string, format: ArchiveFormat = DEFAULT_ARCHIVE_FORMAT): Promise<string> {
-  const zipPath = archivePath(backupDir, name, format);
+  const archiveFile = archivePath(backupDir, name, format);
   const st = await fsp.stat(backupDir).catch((e: NodeJS.ErrnoException) => {
     throw new ArchiveError(ErrorCode.Io, `backup folder ${backupDir} ${e.code === "ENOENT" ? "does not exist" : e.message}`, { cause: e });
   });
   if (!st.isDirectory()) throw new ArchiveError(ErrorCode.Io, `backup folder ${backupDir} is not a directory`);
-  const target = await fsp.lstat(zipPath).catch(() => undefined);
-  if (target?.isDirectory()) throw new ArchiveError(ErrorCode.Io, `${zipPath} is a directory`);
-  return zipPath;
+  const target = await fsp.lstat(archiveFile).catch(() => undefined);
+  if (target?.isDirectory()) throw new ArchiveError(ErrorCode.Io, `${archiveFile} is a directory`);
+  return archiveFile;
 }
 
 /**
@@ -139,23 +139,23 @@ export interface WriteArchiveOptions {
 
 /**
  * Streams `snapshot` (etcd's bytes, verified by the producer, which throws at the end on a bad
- * trailer) into `zipPath`. `info` is filled in by the producer.
+ * trailer) into `archiveFile`. `info` is filled in by the producer.
  */
 export async function writeArchive(
-  zipPath: string,
+  archiveFile: string,
   input: { name: string; snapshot: AsyncIterable<Uint8Array>; info: Partial<SnapshotInfo>; state?: StateFile; format?: ArchiveFormat },
   opts: WriteArchiveOptions = {},
 ): Promise<ArchiveResult> {
-  const file = await AtomicFile.create(zipPath); // its errors name zipPath, not the temporary file
+  const file = await AtomicFile.create(archiveFile); // its errors name archiveFile, not the temporary file
   try {
     const sink = archiveSink(file, opts.hashArchive ?? false);
     // tar needs the snapshot's size up front: etcd announces it with its first message.
     const snapshotSize = () => input.info.expectedBytes;
     const archive = { name: input.name, snapshot: input.snapshot, snapshotSize, state: input.state };
-    const zipBytes = await createSnapshotArchive(sink, input.format ?? DEFAULT_ARCHIVE_FORMAT, archive, { deflater: opts.deflater, signal: opts.signal });
+    const archiveSize = await createSnapshotArchive(sink, input.format ?? DEFAULT_ARCHIVE_FORMAT, archive, { deflater: opts.deflater, signal: opts.signal });
     opts.signal?.throwIfAborted();
     await file.commit();
-    return { zipPath, zipBytes, archiveSha256: sink.digest(), snapshot: input.info as SnapshotInfo };
+    return { archiveFile, archiveSize, archiveSha256: sink.digest(), snapshot: input.info as SnapshotInfo };
   } catch (e) {
     await file.abort();
     throw e;

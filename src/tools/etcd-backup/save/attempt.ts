@@ -82,7 +82,7 @@ async function stateEntry(from: BackupTarget["state"], name: string): Promise<St
 async function backupOnce(name: string, target: BackupTarget, attempt: number, opts: BackupOptions): Promise<BackupResult> {
   const { log, signal } = opts;
   const started = performance.now();
-  const zipPath = await checkTarget(target.backupDir, name, target.format);
+  const archiveFile = await checkTarget(target.backupDir, name, target.format);
   const state = await stateEntry(target.state, name);
   const clients = target.endpoints.map((ep) => EtcdClient.connect(ep, target.tls));
   let progress: Progress | undefined;
@@ -100,7 +100,7 @@ async function backupOnce(name: string, target: BackupTarget, attempt: number, o
       progress = opts.progress && Progress.start({ log, msg: "Saving snapshot", fields: { name }, total: () => info.expectedBytes, policy: opts.progress });
       const stream = snapshot(clients[0]!, { signal, info });
       const res = await writeArchive(
-        zipPath,
+        archiveFile,
         { name, snapshot: progress ? progress.count(stream) : stream, info, state, format: target.format },
         { deflater: opts.deflater, hashArchive: opts.hashArchive, signal },
       );

@@ -45,7 +45,7 @@ export async function saveOnce(name: string, settings: SaveSettings, opts: SaveO
     await removeStateFile(res.statePath, log);
     log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
     if (opts.upload) await opts.upload.upload({ name, format: settings.archiveFormat, sha256: res.archiveSha256 }, { signal, log });
-    await cleanNamedBackups(settings.paths.backup, name, { log, retentionMs: durationToMs(settings.retention), keep: [basename(res.zipPath)] });
+    await cleanNamedBackups(settings.paths.backup, name, { log, retentionMs: durationToMs(settings.retention), keep: [basename(res.archiveFile)] });
     return res;
   } finally {
     lock.release();
