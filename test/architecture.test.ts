@@ -77,6 +77,16 @@ describe("architecture", () => {
     expect(edges.some((e) => e.from === "snapshot/stores/s3.ts" && roomOf(e.to) === "s3")).toBe(true);
   });
 
+  test("only src/main.ts ends the process or writes to the console; libraries leave output to the logger and the tools", () => {
+    const code = (rel: string) =>
+      readFileSync(join(SRC, rel), "utf8")
+        .replace(/\/\*[\s\S]*?\*\//g, "")
+        .replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+    const calls = (re: RegExp) => sources(SRC).filter((f) => re.test(code(f)));
+    expect(calls(/\bprocess\.exit\s*\(|\bconsole\./).filter((f) => f !== "main.ts")).toEqual([]);
+    expect(calls(/\bprocess\.(stdout|stderr)\b/).filter((f) => f !== "main.ts" && !f.startsWith("tools/"))).toEqual([]);
+  });
+
   test("nothing in src/ imports from outside it (tests, build scripts)", () => {
     expect(edges.filter((e) => e.to.startsWith("..") && !e.to.startsWith("../templates/") && !e.to.startsWith("../package.json"))).toEqual([]);
   });

@@ -239,6 +239,12 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /**
+ * A temporary file not modified for this long is a leftover of a killed run, not a write in
+ * progress: a property of temporary files, so it lives beside cleanStaleTemps.
+ */
+export const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/**
  * Removes temporary files left in `dir` by killed runs; returns their names. With `olderThanMs`,
  * only files not modified for that long (another process may be writing a younger one). With
  * `of`, only the temporary files of that final file name (e.g. `snap.zip`).

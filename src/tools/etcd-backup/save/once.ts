@@ -12,10 +12,9 @@ import type { SaveSettings } from "./settings.ts";
 import { removeStateFile } from "./statefile.ts";
 import type { SnapshotUploader } from "./uploader.ts";
 import { archiveFileNames } from "../../../snapshot/layout.ts";
-import { cleanStaleTemps } from "../../../fs/atomic.ts";
+import { cleanStaleTemps, STALE_TEMP_MS } from "../../../fs/atomic.ts";
 import { cleanUnheldLocks } from "../../../fs/name-lock.ts";
 import { lockSnapshotName } from "./name-lock.ts";
-import { STALE_TEMP_MS } from "./rolling.ts";
 
 export interface SaveOnceOptions {
   signal?: AbortSignal;

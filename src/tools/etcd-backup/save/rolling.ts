@@ -9,7 +9,7 @@
 import type { Deflater } from "../../../archive/deflate.ts";
 import { durationToMs, formatDuration } from "../../../time/duration.ts";
 import { messageOf } from "../../../errors.ts";
-import { cleanStaleTemps } from "../../../fs/atomic.ts";
+import { cleanStaleTemps, STALE_TEMP_MS } from "../../../fs/atomic.ts";
 import { cleanUnheldLocks } from "../../../fs/name-lock.ts";
 import { lockSnapshotName } from "./name-lock.ts";
 import { GoDuration, type Logger } from "../../../log/logger.ts";
@@ -23,8 +23,6 @@ import type { SnapshotUploader } from "./uploader.ts";
 
 /** Attempts of the cluster-state fetch (the original's kubectl loop: 5, 15 s apart). */
 const STATE_ATTEMPTS = 5;
-/** Temporary files older than this are leftovers of a killed run, not a save in progress. */
-export const STALE_TEMP_MS = 60 * 60 * 1000;
 
 export interface RollingOptions {
   signal: AbortSignal;
