@@ -2,7 +2,7 @@
  * A file read back behind the writer that appends to it: as bytes land they go, in order, to a
  * ByteSink (a digest, a check), from the page cache, so that the sink's work runs beside the
  * transfer instead of after it. Both downloads use it: S3's SHA-256 (s3/download.ts) and the
- * peer download's etcd trailer check (restore/peer-download.ts). It looks for new bytes on a clock
+ * peer download's etcd trailer check (tools/etcd-backup/download/peer.ts). It looks for new bytes on a clock
  * tick and when the writer says the file `grown()`; once the writer is done, `finish()` reads the
  * rest. The bytes below the file's size never change (the writer only appends), so the sink sees
  * the file as it ends.

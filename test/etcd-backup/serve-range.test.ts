@@ -1,6 +1,6 @@
-/** serve's Range answers (restore/serve-range.ts). */
+/** serve's Range answers (src/tools/etcd-backup/serve/range.ts). */
 import { expect, test } from "bun:test";
-import { answerRange } from "../../src/tools/etcd-backup/restore/serve-range.ts";
+import { answerRange } from "../../src/tools/etcd-backup/serve/range.ts";
 
 test("one range: a-b, a-, -n; beyond the end is 416; nonsense is ignored", () => {
   expect(answerRange("bytes=0-9", 100)).toEqual({ start: 0, end: 9, partial: true });

@@ -1,9 +1,9 @@
 import { defineGoCommand } from "../../../cli/command.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
-import { extractStateFile } from "../restore/extract-state.ts";
+import { extractStateFile } from "../download/extract-state.ts";
 import { requireName } from "../../../snapshot/name.ts";
-import { s3Download } from "../restore/s3-download.ts";
+import { s3Download } from "../download/s3.ts";
 import { applyLogFlags } from "./common.ts";
 
 export default defineGoCommand({

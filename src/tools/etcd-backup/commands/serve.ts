@@ -1,12 +1,13 @@
 import { defineGoCommand } from "../../../cli/command.ts";
 import { pathsFrom } from "../../../fs/paths.ts";
 import * as f from "../flags.ts";
-import { prepareSnapshot } from "../restore/extract.ts";
+import { prepareSnapshot } from "../serve/extract.ts";
 import { progressPolicyFrom } from "../progress.ts";
 import { requireName } from "../../../snapshot/name.ts";
-import { SERVE_PORT, serveSnapshot } from "../restore/serve.ts";
-import { checkServable } from "../restore/serve-check.ts";
-import { requireTls } from "../restore/tls-flags.ts";
+import { serveSnapshot } from "../serve/server.ts";
+import { SERVE_PORT } from "../peer-wire.ts";
+import { checkServable } from "../serve/check.ts";
+import { requireTls } from "../tls-flags.ts";
 import { readKnob } from "../../../env/knob.ts";
 import { SERVE_HOSTS, SERVE_PORT as SERVE_PORT_KNOB } from "../knobs.ts";
 import { applyLogFlags } from "./common.ts";

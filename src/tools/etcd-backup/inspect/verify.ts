@@ -13,7 +13,7 @@ import { DatabaseCopy, databaseChecks } from "./database.ts";
 import { parseArchiveFileName } from "../../../snapshot/layout.ts";
 import { describeHead, openSnapshotArchive, readStoredHead, type StoredFormat } from "../../../snapshot/archive.ts";
 import { stateChecks, summarizeState, type StateSummary } from "./state-file.ts";
-import { TrailerCheck } from "./trailer.ts";
+import { TrailerCheck } from "../../../snapshot/trailer.ts";
 import type { Logger } from "../../../log/logger.ts";
 import { Progress, type ProgressPolicy } from "../../../log/progress.ts";
 import { statSync } from "node:fs";

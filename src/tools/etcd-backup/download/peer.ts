@@ -20,7 +20,7 @@ import { bodyToFile } from "../../../net/body-to-file.ts";
 import { fetchFailure, type FetchFailureKind } from "../../../net/fetch-error.ts";
 import { StallWatch, stallPolicy } from "../../../net/stall.ts";
 import type { TlsFiles } from "../../../tls/pem.ts";
-import { TRAILER_SIZE, TrailerCheck } from "../inspect/trailer.ts";
+import { TRAILER_SIZE, TrailerCheck } from "../../../snapshot/trailer.ts";
 import type { Endpoint } from "../../../net/endpoint.ts";
 import { planBody, type BodyPlan } from "./peer-body.ts";
 
@@ -145,7 +145,7 @@ function bodyFailure(e: BodyError, plan: BodyPlan | undefined, dest: string): st
   return `the body outgrew the ${e.fields.limit} bytes free in ${dirname(dest)}`;
 }
 
-/** What was received fails etcd's own check (inspect/trailer.ts): an error page, a cut, a wrong file. */
+/** What was received fails etcd's own check (src/snapshot/trailer.ts): an error page, a cut, a wrong file. */
 function notASnapshot(bytes: number): string {
   if (bytes === 0) return "the body is empty, not an etcd snapshot";
   if (bytes <= TRAILER_SIZE) return `the body is ${bytes} bytes, too short for an etcd snapshot`;

@@ -4,8 +4,8 @@
  * the last 32 bytes seen are held back from the hash.
  */
 import { createHash } from "node:crypto";
-import { openRegular } from "../../../fs/regular.ts";
-import type { ByteSink } from "../../../fs/sink.ts";
+import { openRegular } from "../fs/regular.ts";
+import type { ByteSink } from "../fs/sink.ts";
 
 export const TRAILER_SIZE = 32;
 

@@ -11,7 +11,7 @@ import { cleanStaleTemps } from "../../../fs/atomic.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
 import { Progress, type ProgressPolicy } from "../../../log/progress.ts";
-import { assertExists } from "./extract-state.ts";
+import { assertExists } from "../../../fs/exists.ts";
 import { existingArchivePath, rawPath } from "../../../snapshot/layout.ts";
 
 export interface PrepareOptions {

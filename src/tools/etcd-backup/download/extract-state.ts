@@ -4,12 +4,12 @@
  * place). Errors keep the original's text: `Unable to extract file [S] from file [Z] to
  * destination [D]: <why>`.
  */
-import { statSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { openSnapshotArchive } from "../../../snapshot/archive.ts";
 import { MAX_STATE_BYTES } from "../../../archive/limits.ts";
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../errors.ts";
 import { cleanStaleTemps } from "../../../fs/atomic.ts";
+import { assertExists } from "../../../fs/exists.ts";
 import type { Paths } from "../../../fs/paths.ts";
 import { silentLogger, type Logger } from "../../../log/logger.ts";
 import { entryNamesIn, existingArchivePath, extractedStatePath } from "../../../snapshot/layout.ts";
@@ -30,7 +30,7 @@ export async function extractStateFile(name: string, opts: ExtractStateOptions):
   const zip = existingArchivePath(opts.paths.backup, name); // `<name>.zip`, else a tar format's archive
   const entry = entryNamesIn(zip, name).state;
   const dest = extractedStatePath(opts.paths.tmp);
-  assertExists(zip);
+  assertExists(zip); // the original stats the archive first
   await cleanStaleTemps(dirname(dest), { of: basename(dest) }); // left by a killed run
   try {
     const archive = await openSnapshotArchive(zip);
@@ -41,15 +41,4 @@ export async function extractStateFile(name: string, opts: ExtractStateOptions):
     throw new RkeToolsError(code, `Unable to extract file [${entry}] from file [${zip}] to destination [${dest}]: ${messageOf(e)}`, { cause: e });
   }
   return { entry, zip, dest };
-}
-
-/** The original stats the archive first: `stat /backup/N.zip: no such file or directory`. */
-export function assertExists(path: string): void {
-  try {
-    statSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file or directory" : messageOf(e);
-    throw new RkeToolsError(code === "ENOENT" ? ErrorCode.NotFound : ErrorCode.Io, `stat ${path}: ${why}`, { cause: e });
-  }
 }

@@ -5,7 +5,7 @@
  * copied to every other one (the original served anything).
  */
 import { ErrorCode, RkeToolsError, isRkeToolsError, messageOf } from "../../../errors.ts";
-import { trailerOfFile } from "../inspect/trailer.ts";
+import { trailerOfFile } from "../../../snapshot/trailer.ts";
 
 export async function checkServable(file: string, signal?: AbortSignal): Promise<void> {
   let t;

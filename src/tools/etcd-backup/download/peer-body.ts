@@ -7,9 +7,7 @@
  */
 import { dirname } from "node:path";
 import { freeBytes, MAX_SNAPSHOT_BYTES } from "../../../archive/limits.ts";
-
-/** Our serve's body is chunked (serve.ts); it announces the length in this header instead. */
-export const LENGTH_HEADER = "x-rke-tools-length";
+import { LENGTH_HEADER } from "../peer-wire.ts";
 
 export interface BodyPlan {
   /** Content-Length, when given. */

@@ -18,12 +18,11 @@ import { statSync } from "node:fs";
 import type { Server } from "bun";
 import { ErrorCode, RkeToolsError, messageOf } from "../../../errors.ts";
 import { openRegular } from "../../../fs/regular.ts";
-import { LENGTH_HEADER } from "./peer-body.ts";
+import { LENGTH_HEADER, SERVE_PORT } from "../peer-wire.ts";
 import { GoDuration, silentLogger, type Logger } from "../../../log/logger.ts";
 import type { TlsFiles } from "../../../tls/pem.ts";
-import { answerRange } from "./serve-range.ts";
+import { answerRange } from "./range.ts";
 
-export const SERVE_PORT = 2379;
 const CHUNK = 256 << 10;
 
 export interface ServeOptions {
@@ -146,7 +145,7 @@ function makeHandler(file: string, name: string, log: Logger): Handler {
     const status = range.partial ? 206 : 200;
     if (req.method === "HEAD" || length === 0) return new Response(null, { status, headers });
     // A direct stream goes out chunked; the length still travels, for the peer's free-space check
-    // and progress lines (restore/peer-body.ts).
+    // and progress lines (download/peer-body.ts).
     delete headers["content-length"];
     headers[LENGTH_HEADER] = String(length);
 
