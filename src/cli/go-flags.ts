@@ -32,49 +32,43 @@ function parseGoInt(s: string): number {
   return n;
 }
 
-function convert(flag: Flag, raw: string): unknown {
-  switch (flag.kind) {
-    case "string":
-      return raw;
-    case "bool":
-      return parseGoBool(raw);
-    case "duration":
-      return parseDuration(raw);
-    case "int":
-      return parseGoInt(raw);
+/**
+ * Per flag kind: Go's parser, what an empty env value means, and how a bad value is worded on the
+ * command line (Go's `flag` package) and in the environment (urfave/cli v1.22's env fallback).
+ */
+interface Kind {
+  parse(raw: string): unknown;
+  /** An empty env value: false for a bool, the default (undefined) for a duration or an int. */
+  emptyEnv: unknown;
+  badArg(value: string, name: string): string;
+  /** urfave's noun: `could not parse X as <noun> for flag N`. */
+  envNoun: string;
+}
+
+const badValue = (value: string, name: string) => `invalid value ${JSON.stringify(value)} for flag -${name}: parse error`;
+
+const KINDS: Record<Flag["kind"], Kind> = {
+  string: { parse: (raw) => raw, emptyEnv: "", badArg: badValue, envNoun: "string" },
+  bool: { parse: parseGoBool, emptyEnv: false, badArg: (value, name) => `invalid boolean value ${JSON.stringify(value)} for -${name}: parse error`, envNoun: "bool value" },
+  duration: { parse: parseDuration, emptyEnv: undefined, badArg: badValue, envNoun: "duration" },
+  int: { parse: parseGoInt, emptyEnv: undefined, badArg: badValue, envNoun: "int value" },
+};
+
+function parseOr(kind: Kind, raw: string, fail: (e: Error) => Error): unknown {
+  try {
+    return kind.parse(raw);
+  } catch (e) {
+    throw fail(e as Error);
   }
 }
 
 /** Env fallback exactly as urfave/cli v1.22 applies it, with its error wording. */
 function fromEnv(flag: Flag, env: Record<string, string | undefined>): unknown {
-  if (!flag.env) return undefined;
-  const raw = env[flag.env];
+  const raw = flag.env === undefined ? undefined : env[flag.env];
   if (raw === undefined) return undefined;
-  switch (flag.kind) {
-    case "string":
-      return raw;
-    case "bool":
-      if (raw === "") return false;
-      try {
-        return parseGoBool(raw);
-      } catch (e) {
-        throw new RkeToolsError(ErrorCode.InvalidInput, `could not parse ${raw} as bool value for flag ${flag.name}: ${(e as Error).message}`);
-      }
-    case "duration":
-      if (raw === "") return undefined;
-      try {
-        return parseDuration(raw);
-      } catch (e) {
-        throw new RkeToolsError(ErrorCode.InvalidInput, `could not parse ${raw} as duration for flag ${flag.name}: ${(e as Error).message}`);
-      }
-    case "int":
-      if (raw === "") return undefined;
-      try {
-        return parseGoInt(raw);
-      } catch (e) {
-        throw new RkeToolsError(ErrorCode.InvalidInput, `could not parse ${raw} as int value for flag ${flag.name}: ${(e as Error).message}`);
-      }
-  }
+  const kind = KINDS[flag.kind];
+  if (raw === "") return kind.emptyEnv;
+  return parseOr(kind, raw, (e) => new RkeToolsError(ErrorCode.InvalidInput, `could not parse ${raw} as ${kind.envNoun} for flag ${flag.name}: ${e.message}`, { cause: e }));
 }
 
 export function parseGoFlags<const F extends readonly Flag[]>(argv: readonly string[], flags: F, env: Record<string, string | undefined> = process.env): ParsedFlags<F> {
@@ -113,25 +107,15 @@ export function parseGoFlags<const F extends readonly Flag[]>(argv: readonly str
       }
       throw new UsageError(`flag provided but not defined: -${name}`);
     }
-    if (flag.kind === "bool") {
-      if (value === undefined) value = "true";
-      try {
-        values[name] = parseGoBool(value);
-      } catch (e) {
-        throw new UsageError(`invalid boolean value ${JSON.stringify(value)} for -${name}: parse error`, { cause: e });
-      }
-    } else {
-      if (value === undefined) {
-        if (i >= argv.length) throw new UsageError(`flag needs an argument: -${name}`);
-        value = argv[i]!;
-        i++;
-      }
-      try {
-        values[name] = convert(flag, value);
-      } catch (e) {
-        throw new UsageError(`invalid value ${JSON.stringify(value)} for flag -${name}: parse error`, { cause: e });
-      }
+    if (flag.kind === "bool") value ??= "true";
+    else if (value === undefined) {
+      if (i >= argv.length) throw new UsageError(`flag needs an argument: -${name}`);
+      value = argv[i]!;
+      i++;
     }
+    const kind = KINDS[flag.kind];
+    const given = value; // for the closure
+    values[name] = parseOr(kind, given, (e) => new UsageError(kind.badArg(given, name), { cause: e }));
     set.add(name);
   }
   return { values: values as FlagValues<F>, set, args: argv.slice(i), help };

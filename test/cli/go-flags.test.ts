@@ -72,6 +72,15 @@ describe("Go flag grammar", () => {
     expect(() => parse([], { S3_BACKUP: "yes" })).toThrow(/could not parse yes as bool value for flag s3-backup/);
   });
 
+  test("durations and ints from env: urfave's wording when bad, the default when empty", () => {
+    const fromEnv = [durationFlag("every", "e", 5n * Minute, { env: "EVERY" }), intFlag("tries", "t", 2, { env: "TRIES" })] as const;
+    const env = (e: Record<string, string>) => parseGoFlags([], fromEnv, e);
+    expect(env({ EVERY: "1h", TRIES: "7" }).values).toEqual({ every: Hour, tries: 7 });
+    expect(env({ EVERY: "", TRIES: "" }).values).toEqual({ every: 5n * Minute, tries: 2 });
+    expect(() => env({ EVERY: "5" })).toThrow("could not parse 5 as duration for flag every: ");
+    expect(() => env({ TRIES: "x" })).toThrow('could not parse x as int value for flag tries: strconv.ParseInt: parsing "x": invalid syntax');
+  });
+
   test.each([
     [["--bogus"], "flag provided but not defined: -bogus"],
     [["--name"], "flag needs an argument: -name"],
