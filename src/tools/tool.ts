@@ -1,17 +1,4 @@
-import type { Logger } from "../log/logger.ts";
-
-/** What src/main.ts hands a tool. A tool returns its exit code; it never calls process.exit. */
-export interface ToolContext {
-  /** The name the executable was invoked as (basename of argv0). */
-  name: string;
-  env: Record<string, string | undefined>;
-  /** Aborted on the first SIGTERM or SIGINT. */
-  signal: AbortSignal;
-  /** The process's one logger on stderr, its format from the environment (src/log/from-env.ts). */
-  log: Logger;
-}
-
-export type ToolMain = (argv: string[], ctx: ToolContext) => Promise<number>;
+import type { ToolMain } from "../cli/tool-context.ts";
 
 /**
  * Tool names, as RKE and the image invoke them. Each entry is loaded only when that tool runs.

@@ -7,7 +7,7 @@
 import { runPlain } from "../../cli/plain.ts";
 import { ErrorCode, RkeToolsError, messageOf } from "../../errors.ts";
 import { findExecutable } from "../../sys/index.ts";
-import type { ToolMain } from "../tool.ts";
+import type { ToolMain } from "../../cli/tool-context.ts";
 import { deployItems } from "./deploy.ts";
 import { etcdIds, grantEtcdAccess } from "./etcd-access.ts";
 import { planFromEnv } from "./plan.ts";

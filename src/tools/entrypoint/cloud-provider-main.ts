@@ -4,7 +4,7 @@
  * rewritten, 1 with the reason when it was left as it was.
  */
 import { reportFailure } from "../../cli/failure.ts";
-import type { ToolMain } from "../tool.ts";
+import type { ToolMain } from "../../cli/tool-context.ts";
 import { fixAzureCloudConfig } from "./azure.ts";
 import { entrypointPaths } from "./paths.ts";
 

@@ -4,7 +4,7 @@
  * action replaces this process with the component (same PID) or supervises cri-dockerd + kubelet.
  */
 import { reportFailure } from "../../cli/failure.ts";
-import type { ToolMain } from "../tool.ts";
+import type { ToolMain } from "../../cli/tool-context.ts";
 import { act } from "./act.ts";
 import { gatherFacts } from "./facts.ts";
 import { entrypointPaths } from "./paths.ts";

@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { defineGroup } from "../../cli/command.ts";
 import { runShell } from "../../cli/shell.ts";
 import { versionLine } from "../../version.ts";
-import type { ToolMain } from "../tool.ts";
+import type { ToolMain } from "../../cli/tool-context.ts";
 
 const etcdBackup = defineGroup("etcd-backup", "Perform etcd backup tools", {
   save: () => import("./commands/save.ts").then((m) => m.default),

@@ -5,7 +5,7 @@
  * changes); it is accepted and ignored, as are any other arguments, as the original did.
  */
 import { runPlain } from "../../cli/plain.ts";
-import type { ToolMain } from "../tool.ts";
+import type { ToolMain } from "../../cli/tool-context.ts";
 import { parseControlPlaneHosts } from "./hosts.ts";
 import { writeConfig } from "./config.ts";
 import { execNginx, locateNginx } from "./nginx.ts";

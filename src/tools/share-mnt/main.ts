@@ -6,7 +6,7 @@
 import { runPlain } from "../../cli/plain.ts";
 import { ErrorCode, RkeToolsError, UsageError } from "../../errors.ts";
 import { execvp } from "../../sys/index.ts";
-import type { ToolMain } from "../tool.ts";
+import type { ToolMain } from "../../cli/tool-context.ts";
 import { shareMounts } from "./share.ts";
 
 export const main: ToolMain = (argv, ctx) =>

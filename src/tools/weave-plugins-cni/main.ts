@@ -8,7 +8,7 @@ import { runPlain } from "../../cli/plain.ts";
 import { pathsFrom } from "../../fs/paths.ts";
 import { readKnob } from "../../env/knob.ts";
 import { CNI_BIN_DIR } from "./knobs.ts";
-import type { ToolMain } from "../tool.ts";
+import type { ToolMain } from "../../cli/tool-context.ts";
 import { deployPlugins } from "./deploy.ts";
 
 /** Waits for the signal; the interval keeps the event loop (and so the process) alive meanwhile. */
