@@ -23,7 +23,7 @@ const FLOORS: string[][] = [
 /** `src/`-relative path → its room: the top folder, or the file at the top. */
 const roomOf = (rel: string) => rel.split("/")[0]!;
 const floorOf = (rel: string) => FLOORS.findIndex((f) => f.includes(roomOf(rel)));
-/** `tools/<name>/…` → name; the files directly under tools/ (the registry and its contract) are shared. */
+/** `tools/<name>/…` → name; the files directly under tools/ (the registry and the list of knobs) belong to no tool. */
 const toolOf = (rel: string) => (rel.startsWith("tools/") && rel.split("/").length > 2 ? rel.split("/")[1] : undefined);
 
 function sources(dir: string): string[] {
@@ -56,6 +56,10 @@ describe("architecture", () => {
 
   test("no tool imports another tool", () => {
     expect(edges.filter((e) => toolOf(e.from) && toolOf(e.to) && toolOf(e.from) !== toolOf(e.to))).toEqual([]);
+  });
+
+  test("no tool imports the files directly under tools/ (the registry lazy-imports the tools: a circle; the contract is cli/tool-context.ts)", () => {
+    expect(edges.filter((e) => toolOf(e.from) && e.to.startsWith("tools/") && !toolOf(e.to)).map((e) => `${e.from} → ${e.to}`)).toEqual([]);
   });
 
   test("no layer imports a layer above it", () => {

@@ -197,10 +197,18 @@ export class AtomicFile implements ByteSink {
 }
 
 /** Writes `data` to `path` atomically. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicFileOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  opts: AtomicFileOptions & {
+    /** Runs on the written temporary file before the rename; what it throws leaves `path` as it was (nginx -t on a config). */
+    beforeCommit?: (tempPath: string) => Promise<void>;
+  } = {},
+): Promise<void> {
   const f = await AtomicFile.create(path, opts);
   try {
     await f.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
+    await opts.beforeCommit?.(f.tempPath);
     await f.commit();
   } catch (e) {
     await f.abort();

@@ -1,5 +1,5 @@
 /**
- * src/fs/atomic.ts's streamToFileAtomic: chunks in, one file under its final name, or nothing when
+ * src/fs/atomic.ts's streamToFileAtomic and writeFileAtomic: chunks in, one file under its final name, or nothing when
  * the source fails or the signal aborts (also while the source hangs). The appending itself
  * (AtomicFile.appendChunks) is also driven by test/net/body-to-file.test.ts.
  */
@@ -7,7 +7,7 @@ import { afterEach, beforeEach, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { streamToFileAtomic } from "../../src/fs/atomic.ts";
+import { streamToFileAtomic, writeFileAtomic } from "../../src/fs/atomic.ts";
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "atomic-"))));
@@ -61,4 +61,16 @@ test("an abort ends the wait on a source that hangs, leaves nothing and tells th
   await expect(streamToFileAtomic(join(dir, "snap.zip"), hanging, { signal: ac.signal })).rejects.toBe(reason);
   expect(readdirSync(dir)).toEqual([]);
   expect(returned).toBe(true);
+});
+
+test("writeFileAtomic's beforeCommit sees the written temporary file; what it throws leaves the old file alone and no temporary", async () => {
+  const dest = join(dir, "nginx.conf");
+  await writeFileAtomic(dest, "old");
+  let seen = "";
+  await writeFileAtomic(dest, "good", { beforeCommit: async (tmp) => void (seen = readFileSync(tmp, "utf8")) });
+  expect({ seen, now: readFileSync(dest, "utf8") }).toEqual({ seen: "good", now: "good" });
+  const refused = new Error("nginx: [emerg] unknown directive");
+  await expect(writeFileAtomic(dest, "bad", { beforeCommit: async () => Promise.reject(refused) })).rejects.toBe(refused);
+  expect(readFileSync(dest, "utf8")).toBe("good");
+  expect(readdirSync(dir)).toEqual(["nginx.conf"]);
 });

@@ -5,7 +5,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { AtomicFile, cleanStaleTemps } from "../../fs/atomic.ts";
+import { cleanStaleTemps, writeFileAtomic } from "../../fs/atomic.ts";
 import type { ControlPlaneHost } from "./hosts.ts";
 import { testConfig } from "./nginx.ts";
 import { renderNginxConf } from "./render.ts";
@@ -25,13 +25,10 @@ export async function writeConfig(hosts: readonly ControlPlaneHost[], s: NginxSe
   const conf = renderNginxConf(hosts, { listen: s.listen, listen6: s.listen6, upstreamPort: s.upstreamPort, listenIPv6: opts.listenIPv6, modulesInclude: modulesInclude() });
   await mkdir(dirname(s.confPath), { recursive: true });
   await cleanStaleTemps(dirname(s.confPath)); // left by a run killed mid-write
-  const file = await AtomicFile.create(s.confPath, { mode: 0o644 });
-  try {
-    await file.write(new TextEncoder().encode(conf));
-    if (opts.nginx) await testConfig(opts.nginx, file.tempPath, s, { signal: opts.signal, env: opts.env });
-    await file.commit();
-  } finally {
-    await file.abort();
-  }
+  const nginx = opts.nginx;
+  await writeFileAtomic(s.confPath, conf, {
+    mode: 0o644,
+    beforeCommit: nginx ? (tempPath) => testConfig(nginx, tempPath, s, { signal: opts.signal, env: opts.env }) : undefined,
+  });
   return s.confPath;
 }
