@@ -3,14 +3,11 @@
  * the tool's body with the process's logger, and one fatal line as the last line on failure
  * (failure.ts, as for every tool).
  */
-import type { Logger } from "../log/logger.ts";
 import { reportFailure } from "./failure.ts";
+import type { ToolContext } from "./tool-context.ts";
 
-export interface PlainContext {
-  log: Logger;
-  env: Record<string, string | undefined>;
-  signal: AbortSignal;
-}
+/** What a flagless tool's body reads of its ToolContext. */
+export type PlainContext = Pick<ToolContext, "log" | "env" | "signal">;
 
 export async function runPlain(body: (ctx: PlainContext) => Promise<number | void> | number | void, ctx: PlainContext): Promise<number> {
   try {
