@@ -1,6 +1,6 @@
 /**
  * An environment knob: one `RKE_TOOLS_*` variable with its parser, its default and who it is for,
- * declared once (src/env/knobs.ts) and read through `readKnob`, so that every knob fails the same
+ * declared once beside its reader (src/tools/knobs.ts lists them all) and read through `readKnob`, so that every knob fails the same
  * way ("invalid value "x" for env NAME: why") and the README's table is generated from the same
  * declarations (`npm run docs:env`). Nothing in the image sets any of them (docs/contract.md §d-9).
  */
