@@ -216,7 +216,8 @@ ${readBack}
 ### backup_config.timeout per database size (this machine class)
 
 From the slowest measured rate of \`save --once --s3-backup\` (${worst.toFixed(1)} s per GiB of database,
-snapshot + archive + upload on one host; RKE counts its timeout per host, in seconds):
+snapshot + archive + upload on one host, at the load printed above; a busy node is slower, and
+docs/etcd-backup-save.md keeps a run under load beside this one; RKE counts its timeout per host, in seconds):
 
 | database | measured-rate estimate | \`backup_config.timeout\` to set (2× margin, at least RKE's default 300) |
 |---|---|---|
