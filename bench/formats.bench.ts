@@ -32,20 +32,7 @@ const bench: Bench = {
       mkdirSync(kubernetes);
       const env = { PATH: process.env.PATH, RKE_TOOLS_BACKUP_DIR: backup, RKE_TOOLS_KUBERNETES_DIR: kubernetes, RKE_TOOLS_TMP_DIR: root };
       const etcdctlOut = join(root, "etcdctl.db");
-      const etcdctl = [
-        "etcdctl",
-        "--endpoints",
-        etcd.endpoint,
-        "--cacert",
-        etcd.pki.ca,
-        "--cert",
-        etcd.pki.client.cert,
-        "--key",
-        etcd.pki.client.key,
-        "snapshot",
-        "save",
-        etcdctlOut,
-      ];
+      const etcdctl = ["etcdctl", ...etcd.flags, "snapshot", "save", etcdctlOut];
       const runs: Record<string, Measured[]> = { etcdctl: [] };
       const sizes: Record<string, number> = {};
       for (let round = 0; round < ROUNDS; round++) {

@@ -96,10 +96,7 @@ const bench: Bench = {
 
         fresh();
         const raw = join(work, "raw.db");
-        const ctl = await timed(
-          ["etcdctl", "--endpoints", etcd.endpoint, "--cacert", etcd.pki.ca, "--cert", etcd.pki.client.cert, "--key", etcd.pki.client.key, "snapshot", "save", raw],
-          env,
-        );
+        const ctl = await timed(["etcdctl", ...etcd.flags, "snapshot", "save", raw], env);
         rmSync(raw, { force: true });
 
         fresh();

@@ -25,23 +25,7 @@ const bench: Bench = {
       const bin = join(distDir("x64"), "rke-etcd-backup");
       const env = { PATH: process.env.PATH, RKE_TOOLS_BACKUP_DIR: backup, RKE_TOOLS_KUBERNETES_DIR: join(work, "kube"), ETCDCTL_API: "3" };
       const cmds: [string, string[]][] = [
-        [
-          "`etcdctl snapshot save`",
-          [
-            "etcdctl",
-            "--endpoints",
-            etcd.endpoint,
-            "--cacert",
-            etcd.pki.ca,
-            "--cert",
-            etcd.pki.client.cert,
-            "--key",
-            etcd.pki.client.key,
-            "snapshot",
-            "save",
-            join(work, "raw.db"),
-          ],
-        ],
+        ["`etcdctl snapshot save`", ["etcdctl", ...etcd.flags, "snapshot", "save", join(work, "raw.db")]],
         ["`save --once` (zip)", [bin, "etcd-backup", "save", "--once", "--name", "m", ...etcd.flags]],
         ["`save --once --archive-format tar.zst`", [bin, "etcd-backup", "save", "--once", "--archive-format", "tar.zst", "--name", "m", ...etcd.flags]],
       ];

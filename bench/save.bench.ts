@@ -46,7 +46,7 @@ async function round(etcd: EtcdServer, work: string, engines: [string, string | 
   for (let i = 0; i < runs; i++) {
     rmSync(raw, { force: true });
     ctl.runs.push(
-      measure(["etcdctl", "--endpoints", etcd.endpoint, "--cacert", etcd.pki.ca, "--cert", etcd.pki.client.cert, "--key", etcd.pki.client.key, "snapshot", "save", raw], {
+      measure(["etcdctl", ...etcd.flags, "snapshot", "save", raw], {
         env: { PATH: process.env.PATH, ETCDCTL_API: "3" },
       }),
     );

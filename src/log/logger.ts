@@ -3,7 +3,7 @@
  * `silentLogger`; only the CLI shell creates one that writes to stderr.
  */
 import { writeSync } from "node:fs";
-import { formatDuration, type Duration } from "../time/duration.ts";
+import { durationFromMs, formatDuration, type Duration } from "../time/duration.ts";
 import { formatJson, formatText, type Level, type LogRecord } from "./format.ts";
 import { REDACTED, Redactor } from "./redact.ts";
 
@@ -19,8 +19,12 @@ export class GoDuration {
   toString(): string {
     return formatDuration(this.ns);
   }
+  /** A span measured in (fractional) milliseconds, as performance.now() gives them. */
+  static ofMs(ms: number): GoDuration {
+    return new GoDuration(durationFromMs(ms));
+  }
   static sinceMs(startMs: number, nowMs = performance.now()): GoDuration {
-    return new GoDuration(BigInt(Math.round((nowMs - startMs) * 1e6)));
+    return GoDuration.ofMs(nowMs - startMs);
   }
 }
 

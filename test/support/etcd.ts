@@ -36,7 +36,7 @@ export interface EtcdServer {
   endpoint: string; // 127.0.0.1:port
   pki: Pki;
   dir: string;
-  /** The flags `save` needs: --endpoints, --cacert, --cert, --key. */
+  /** The flags `save` and `etcdctl` need: --endpoints, --cacert, --cert, --key. */
   flags: string[];
   etcdctl(args: string[]): { code: number; stdout: string; stderr: string };
   /** Puts `bytes` of k8s-like values (`valueSize` each) under /registry/…; returns the key count. */
@@ -87,7 +87,7 @@ export async function startEtcd(opts: { quotaBytes?: number } = {}): Promise<Etc
   proc.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
   const flags = ["--endpoints", endpoint, "--cacert", pki.ca, "--cert", pki.client.cert, "--key", pki.client.key];
   const etcdctl = (a: string[]) => {
-    const r = spawnSync("etcdctl", ["--endpoints", endpoint, "--cacert", pki.ca, "--cert", pki.client.cert, "--key", pki.client.key, ...a], {
+    const r = spawnSync("etcdctl", [...flags, ...a], {
       env: { PATH: process.env.PATH, ETCDCTL_API: "3" },
       encoding: "utf8",
     });

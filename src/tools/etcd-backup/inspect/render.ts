@@ -3,6 +3,8 @@ import { UsageError } from "../../../errors.ts";
 import { stringFlag } from "../../../cli/flag.ts";
 import type { SnapshotRecord } from "../../../snapshot/stores/store.ts";
 import type { VerifyReport } from "./verify.ts";
+import { formatBytes } from "../../../log/progress.ts";
+import { formatRfc3339 } from "../../../time/rfc3339.ts";
 
 export const outputFlag = stringFlag("output", "Output format: text (a table) or json", { default: "text" });
 
@@ -12,20 +14,6 @@ export function parseOutput(value: string): Output {
   if (value === "text" || value === "json") return value;
   throw new UsageError(`invalid value "${value}" for flag -output: must be text or json`);
 }
-
-export function humanSize(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
-}
-
-/** RFC3339 in UTC without fractional seconds, as snapshot names spell times. */
-export const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export function renderList(records: SnapshotRecord[], output: Output): string {
   if (output === "json") {
@@ -37,7 +25,7 @@ export function renderList(records: SnapshotRecord[], output: Output): string {
           format: r.format,
           path: r.path,
           size: r.size,
-          time: rfc3339(r.time),
+          time: formatRfc3339(r.time),
           stateFile: r.stateFile ?? null,
           sha256: r.sha256 ?? null,
         })),
@@ -49,7 +37,7 @@ export function renderList(records: SnapshotRecord[], output: Output): string {
   const rows = [["LOCATION", "NAME", "FORMAT", "SIZE", "TIME", "STATE", "SHA256"]];
   for (const r of records) {
     const state = r.stateFile === undefined ? "?" : r.stateFile ? "yes" : "no";
-    rows.push([r.location, r.name, r.format, humanSize(r.size), rfc3339(r.time), state, r.sha256 ?? "-"]);
+    rows.push([r.location, r.name, r.format, formatBytes(r.size), formatRfc3339(r.time), state, r.sha256 ?? "-"]);
   }
   return table(rows);
 }

@@ -42,6 +42,14 @@ export interface BackupOptions {
 }
 
 /** What both save modes pass: the settings' retry and progress pace, the caller's signal, log and deflater. */
+/** The target of one save from its settings; once and rolling differ only in where the state entry comes from. */
+export function backupTargetFor(
+  settings: { endpoints: Endpoint[]; tls: TlsFiles; paths: { backup: string }; archiveFormat?: ArchiveFormat },
+  state: BackupTarget["state"],
+): BackupTarget {
+  return { endpoints: settings.endpoints, tls: settings.tls, backupDir: settings.paths.backup, state, format: settings.archiveFormat };
+}
+
 export function backupOptionsFor(
   settings: { retry: RetryPolicy; progress?: ProgressPolicy },
   opts: { signal?: AbortSignal; log: Logger; deflater?: Deflater; upload?: unknown },

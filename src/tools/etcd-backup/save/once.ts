@@ -6,7 +6,7 @@ import { basename } from "node:path";
 import type { Deflater } from "../../../archive/deflate.ts";
 import { durationToMs } from "../../../time/duration.ts";
 import { GoDuration, type Logger } from "../../../log/logger.ts";
-import { backupOptionsFor, backupWithRetries, type BackupResult } from "./attempt.ts";
+import { backupOptionsFor, backupTargetFor, backupWithRetries, type BackupResult } from "./attempt.ts";
 import { cleanNamedBackups } from "./named-retention.ts";
 import type { SaveSettings } from "./settings.ts";
 import { removeStateFile } from "./statefile.ts";
@@ -33,16 +33,10 @@ export async function saveOnce(name: string, settings: SaveSettings, opts: SaveO
     for (const file of archiveFileNames(name)) await cleanStaleTemps(settings.paths.backup, { of: file });
     await cleanStaleTemps(settings.paths.backup, { olderThanMs: STALE_TEMP_MS });
     cleanUnheldLocks(settings.paths.backup);
-    const target = {
-      endpoints: settings.endpoints,
-      tls: settings.tls,
-      backupDir: settings.paths.backup,
-      state: { kubernetesDir: settings.paths.kubernetes },
-      format: settings.archiveFormat,
-    };
+    const target = backupTargetFor(settings, { kubernetesDir: settings.paths.kubernetes });
     const res = await backupWithRetries(name, target, backupOptionsFor(settings, opts));
     await removeStateFile(res.statePath, log);
-    log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
+    log.info("Created local backup", { name, runtime: GoDuration.ofMs(res.runtimeMs) });
     if (opts.upload) await opts.upload.upload({ name, format: settings.archiveFormat, sha256: res.archiveSha256 }, { signal, log });
     await cleanNamedBackups(settings.paths.backup, name, { log, retentionMs: durationToMs(settings.retention), keep: [basename(res.archiveFile)] });
     return res;

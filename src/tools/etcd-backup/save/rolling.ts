@@ -14,7 +14,7 @@ import { cleanUnheldLocks } from "../../../fs/name-lock.ts";
 import { lockSnapshotName } from "./name-lock.ts";
 import { GoDuration, type Logger } from "../../../log/logger.ts";
 import { retryPolicy, sleep } from "../../../retry/policy.ts";
-import { backupOptionsFor, backupWithRetries, type BackupResult } from "./attempt.ts";
+import { backupOptionsFor, backupTargetFor, backupWithRetries, type BackupResult } from "./attempt.ts";
 import { rollingName } from "../../../snapshot/name.ts";
 import { cleanRollingBackups } from "./rolling-retention.ts";
 import type { SaveSettings } from "./settings.ts";
@@ -85,9 +85,8 @@ async function lockedCycle(name: string, tick: Date, settings: SaveSettings, opt
   });
   let res: BackupResult;
   try {
-    const target = { endpoints: settings.endpoints, tls: settings.tls, backupDir: backup, state: { fetched }, format: settings.archiveFormat };
-    res = await backupWithRetries(name, target, backupOptionsFor(settings, { ...opts, log, signal }));
-    log.info("Created local backup", { name, runtime: new GoDuration(BigInt(Math.round(res.runtimeMs * 1e6))) });
+    res = await backupWithRetries(name, backupTargetFor(settings, { fetched }), backupOptionsFor(settings, { ...opts, log, signal }));
+    log.info("Created local backup", { name, runtime: GoDuration.ofMs(res.runtimeMs) });
   } catch (e) {
     if (!signal.aborted) log.warn("Backup failed", { error: messageOf(e), name });
     return;
